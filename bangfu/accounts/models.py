@@ -1,0 +1,86 @@
+"""Users: a role (a group of permissions) plus a scope (what part of the campaign they reach)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, Group
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from bangfu.accounts.choices import Role
+from bangfu.core.scope import Scope
+
+
+class User(AbstractUser):
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.VIEWER)
+    region = models.ForeignKey(
+        "geo.Region",
+        verbose_name=_("负责区域"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("领导按区域查看;驻村工作队填写所驻的村。"),
+    )
+    unit = models.ForeignKey(
+        "orgs.Unit", verbose_name=_("单位"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="users",
+    )
+    branch = models.ForeignKey(
+        "orgs.Branch", verbose_name=_("党支部"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="users",
+    )
+    member = models.ForeignKey(
+        "orgs.Member", verbose_name=_("对应党员干部"), on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="users",
+    )
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def clean(self) -> None:
+        super().clean()
+        needs = {
+            Role.UNIT_ADMIN: ("unit", _("单位管理员须指定单位。")),
+            Role.BRANCH_SECRETARY: ("branch", _("支部书记须指定党支部。")),
+            Role.MEMBER: ("member", _("党员干部账号须对应一名党员干部。")),
+            Role.VILLAGE_TEAM: ("region", _("驻村工作队须指定所驻的村。")),
+        }
+        if self.role in needs:
+            field, message = needs[Role(self.role)]
+            if getattr(self, f"{field}_id") is None:
+                raise ValidationError({field: message})
+        if self.role == Role.VILLAGE_TEAM and self.region_id and self.region.level != "village":
+            raise ValidationError({"region": _("驻村工作队须指定所驻的村。")})
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        group = Group.objects.filter(name=f"role:{self.role}").first()
+        if group is not None:
+            current = set(self.groups.filter(name__startswith="role:").values_list("pk", flat=True))
+            if current != {group.pk}:
+                self.groups.remove(*current)
+                self.groups.add(group)
+
+    @cached_property
+    def scope(self) -> Scope:
+        """The part of the campaign this user reaches, from role and scope fields."""
+        if self.is_superuser or self.role == Role.OFFICE:
+            return Scope.all()
+        if self.role == Role.VIEWER:
+            if self.region_id:
+                return Scope.region(self.region.code, self.region.level)
+            if self.unit_id:
+                return Scope.unit(self.unit_id)
+            return Scope.all()
+        if self.role == Role.UNIT_ADMIN and self.unit_id:
+            return Scope.unit(self.unit_id)
+        if self.role == Role.BRANCH_SECRETARY and self.branch_id:
+            return Scope.branch(self.branch_id, self.branch.unit_id)
+        if self.role == Role.MEMBER and self.member_id:
+            return Scope.branch(self.member.branch_id, self.member.branch.unit_id)
+        if self.role == Role.VILLAGE_TEAM and self.region_id:
+            return Scope.region(self.region.code, self.region.level)
+        return Scope.none()

@@ -1,0 +1,190 @@
+"""Campaigns, their allocation plans (targets per unit) and the five kinds of pairing."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from bangfu.campaigns.choices import PairingKind, PairingOrigin
+from bangfu.core.models import BaseModel
+from bangfu.core.scope import Scope
+from bangfu.geo.choices import Level
+
+# Which member flag each person-level pairing kind needs.
+MEMBER_KINDS = {
+    PairingKind.SECRETARY_HOUSEHOLD: ("is_secretary", _("只有支部书记可以牵头帮户。")),
+    PairingKind.CADRE_STAY: ("is_leading_cadre", _("只有领导干部可以进村蹲点。")),
+    PairingKind.EXPERT_VISIT: ("is_professional", _("只有专业人才可以进村帮难。")),
+    PairingKind.MEMBER_SERVICE: ("is_party_member", _("只有党员可以进村服务。")),
+}
+
+
+class Campaign(BaseModel):
+    """A campaign such as the 2016 Five Thousand Action, with its period and counting rules."""
+
+    name = models.CharField(_("行动名称"), max_length=100, unique=True)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    start = models.DateField(_("开始日期"))
+    end = models.DateField(_("结束日期"))
+    count_submitted = models.BooleanField(
+        _("统计待审核台账"),
+        default=False,
+        help_text=_("勾选后,已提交未审核的台账也计入统计数字;默认只统计已审核通过的。"),
+    )
+
+    class Meta:
+        ordering = ["-year", "name"]
+        verbose_name = _("帮扶行动")
+        verbose_name_plural = _("帮扶行动")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gte=models.F("start")),
+                name="campaign_end_after_start",
+                violation_error_message=_("结束日期不能早于开始日期。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        """Campaigns are province-wide: anyone who may view campaigns sees them all."""
+        return Q(pk__in=[]) if scope.nothing else Q()
+
+
+class AllocationTarget(BaseModel):
+    """One line of the task allocation plan (基本任务分配方案): a unit's target for one kind."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("帮扶行动"), on_delete=models.CASCADE, related_name="targets"
+    )
+    unit = models.ForeignKey(
+        "orgs.Unit", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="targets"
+    )
+    kind = models.CharField(_("结对类型"), max_length=20, choices=PairingKind.choices)
+    target = models.PositiveIntegerField(_("目标数"))
+
+    scope_unit_path = "unit"
+
+    class Meta:
+        ordering = ["campaign", "unit__name", "kind"]
+        verbose_name = _("任务分配")
+        verbose_name_plural = _("任务分配")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "unit", "kind"],
+                name="allocationtarget_unique",
+                violation_error_message=_("该单位该类型的任务已分配。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.get_kind_display()} {self.target}"
+
+
+class Pairing(BaseModel):
+    """One pairing of the five kinds: a branch or one of its members with a village or household."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("帮扶行动"), on_delete=models.PROTECT, related_name="pairings"
+    )
+    kind = models.CharField(_("结对类型"), max_length=20, choices=PairingKind.choices, db_index=True)
+    branch = models.ForeignKey(
+        "orgs.Branch", verbose_name=_("党支部"), on_delete=models.PROTECT, related_name="pairings"
+    )
+    member = models.ForeignKey(
+        "orgs.Member",
+        verbose_name=_("帮扶人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pairings",
+    )
+    village = models.ForeignKey(
+        "geo.Region",
+        verbose_name=_("村"),
+        on_delete=models.PROTECT,
+        related_name="pairings",
+        limit_choices_to={"level": Level.VILLAGE},
+    )
+    household = models.ForeignKey(
+        "registry.Household",
+        verbose_name=_("贫困户"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pairings",
+    )
+    county_code = models.CharField(_("县级代码"), max_length=6, db_index=True, editable=False)
+    origin = models.CharField(
+        _("结对方式"), max_length=10, choices=PairingOrigin.choices, default=PairingOrigin.ASSIGNED
+    )
+    start = models.DateField(_("开始日期"))
+    end = models.DateField(_("结束日期"), null=True, blank=True)
+
+    scope_region_path = "village__code"
+    scope_unit_path = "branch__unit"
+    scope_branch_path = "branch"
+
+    class Meta:
+        ordering = ["campaign", "kind", "branch", "pk"]
+        verbose_name = _("结对")
+        verbose_name_plural = _("结对")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
+                name="pairing_end_after_start",
+                violation_error_message=_("结束日期不能早于开始日期。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        who = self.member.name if self.member_id else str(self.branch)
+        whom = str(self.household) if self.household_id else str(self.village)
+        return f"{who} ↔ {whom}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.end is None or self.end >= datetime.date.today()
+
+    def save(self, *args, **kwargs) -> None:
+        if self.village_id:
+            self.county_code = self.village.code[:6]
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        errors: dict[str, object] = {}
+        if self.village_id and self.village.level != Level.VILLAGE:
+            errors["village"] = _("请选择一个村。")
+        if self.kind == PairingKind.BRANCH_VILLAGE:
+            if self.member_id:
+                errors["member"] = _("支部结对帮村不填写帮扶人。")
+        elif self.kind in MEMBER_KINDS:
+            flag, message = MEMBER_KINDS[PairingKind(self.kind)]
+            if not self.member_id:
+                errors["member"] = _("请选择帮扶人。")
+            else:
+                if not getattr(self.member, flag):
+                    errors["member"] = message
+                if self.branch_id and self.member.branch_id != self.branch_id:
+                    errors["member"] = _("帮扶人须是本支部的党员干部。")
+        if self.kind == PairingKind.SECRETARY_HOUSEHOLD:
+            if not self.household_id:
+                errors["household"] = _("请选择帮扶的贫困户。")
+            elif self.village_id and self.household.village_id != self.village_id:
+                errors["household"] = _("贫困户不在所选的村。")
+        elif self.household_id:
+            errors["household"] = _("只有支部书记牵头帮户时填写贫困户。")
+        if self.campaign_id and self.start and not (
+            self.campaign.start <= self.start <= self.campaign.end
+        ):
+            errors["start"] = _("开始日期须在行动期间({start}至{end})。").format(
+                start=self.campaign.start, end=self.campaign.end
+            )
+        if errors:
+            raise ValidationError(errors)

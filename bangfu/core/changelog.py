@@ -1,0 +1,111 @@
+"""Change logging: one mechanism (model signals) records every domain object's changes.
+
+The request's user and id travel in a context variable set by ChangeContextMiddleware, so the
+service layer, admin, API and commands all log the same way; commands may set it themselves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models.signals import post_delete, post_save
+
+
+@dataclass
+class ChangeContext:
+    user: Any = None
+    request_id: uuid.UUID | None = None
+
+
+_context: ContextVar[ChangeContext | None] = ContextVar("bangfu_change_context", default=None)
+
+
+@contextlib.contextmanager
+def change_context(user: Any = None, request_id: uuid.UUID | None = None) -> Iterator[None]:
+    """Attribute every change made inside the block to `user`."""
+    token = _context.set(ChangeContext(user=user, request_id=request_id or uuid.uuid4()))
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    if hasattr(value, "name") and hasattr(value, "url"):  # files
+        return value.name or None
+    return value
+
+
+def serialize_instance(instance: models.Model) -> dict[str, Any]:
+    exclude = set(getattr(instance, "changelog_exclude", ()))
+    data = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in exclude:
+            continue
+        data[field.name] = _json_value(field.value_from_object(instance))
+    return data
+
+
+def _record(instance: Any, action: str, before: dict | None, after: dict | None) -> None:
+    from bangfu.core.models import ObjectChange
+
+    if action == "update" and before == after:
+        return
+    ctx = _context.get() or ChangeContext()
+    user = ctx.user if ctx.user is not None and getattr(ctx.user, "pk", None) else None
+    parent = instance.changelog_parent()
+    ObjectChange.objects.create(
+        user=user,
+        user_name=user.get_username() if user else "",
+        request_id=ctx.request_id,
+        action=action,
+        content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
+        object_id=instance.pk,
+        object_repr=str(instance)[:200],
+        related_content_type=ContentType.objects.get_for_model(parent) if parent else None,
+        related_object_id=parent.pk if parent else None,
+        prechange_data=before,
+        postchange_data=after,
+    )
+
+
+def _on_save(sender: type, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    from bangfu.core.models import BaseModel
+
+    if raw or not isinstance(instance, BaseModel):
+        return
+    after = instance.changelog_data()
+    before = None if created else getattr(instance, "_changelog_snapshot", None)
+    _record(instance, "create" if created else "update", before, after)
+    instance._changelog_snapshot = after
+
+
+def _on_delete(sender: type, instance: Any, **kwargs: Any) -> None:
+    from bangfu.core.models import BaseModel
+
+    if not isinstance(instance, BaseModel):
+        return
+    before = getattr(instance, "_changelog_snapshot", None) or instance.changelog_data()
+    _record(instance, "delete", before, None)
+
+
+def connect_signals() -> None:
+    post_save.connect(_on_save, dispatch_uid="bangfu_changelog_save")
+    post_delete.connect(_on_delete, dispatch_uid="bangfu_changelog_delete")

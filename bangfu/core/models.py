@@ -1,0 +1,144 @@
+"""Base classes every domain model uses: timestamps, scoped querysets, change log."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from bangfu.core.scope import Scope
+
+if TYPE_CHECKING:
+    from bangfu.accounts.models import User
+
+
+class RestrictedQuerySet(models.QuerySet):
+    """The one place where a user's permissions and scope narrow a queryset."""
+
+    def restrict(self, user: User, action: str = "view") -> RestrictedQuerySet:
+        model = self.model
+        if not user or not user.is_authenticated or not user.is_active:
+            return self.none()
+        perm = f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+        if not user.has_perm(perm):
+            return self.none()
+        return self.filter(model.scope_q(user.scope))
+
+
+class BaseModel(models.Model):
+    """Timestamps, scope and change logging for every domain model.
+
+    Subclasses name how they reach a region code, a unit and a branch; `scope_q` turns a
+    user's scope into a filter. Models whose scope is not a simple path override `scope_q`.
+    """
+
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    # Paths used by the default scope_q; None means "this scope kind does not apply".
+    scope_region_path: str | None = None
+    scope_unit_path: str | None = None
+    scope_branch_path: str | None = None
+    # Fields left out of the change log (large or derived).
+    changelog_exclude: tuple[str, ...] = ("created", "updated")
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        if scope.everything:
+            return Q()
+        if scope.nothing:
+            return Q(pk__in=[])
+        if scope.region_prefix is not None:
+            if cls.scope_region_path is None:
+                return Q(pk__in=[])
+            return Q(**{f"{cls.scope_region_path}__startswith": scope.region_prefix})
+        if scope.branch_id is not None and cls.scope_branch_path is not None:
+            return Q(**{cls.scope_branch_path: scope.branch_id})
+        if scope.unit_id is not None and cls.scope_unit_path is not None:
+            return Q(**{cls.scope_unit_path: scope.unit_id})
+        return Q(pk__in=[])
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> BaseModel:
+        instance = super().from_db(db, field_names, values)
+        instance._changelog_snapshot = instance.changelog_data()
+        return instance
+
+    def changelog_data(self) -> dict[str, Any]:
+        """The object's fields as JSON-safe values, for the change log's before/after."""
+        from bangfu.core.changelog import serialize_instance
+
+        return serialize_instance(self)
+
+    def changelog_parent(self) -> models.Model | None:
+        """The object whose history should also show this object's changes (a person's household)."""
+        return None
+
+    def get_absolute_url(self) -> str:
+        return reverse(f"{self._meta.app_label}:{self._meta.model_name}_detail", args=[self.pk])
+
+
+class ObjectChange(models.Model):
+    """One create, update or delete of a domain object: who, when, before and after."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("创建")
+        UPDATE = "update", _("修改")
+        DELETE = "delete", _("删除")
+
+    time = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="changes",
+    )
+    user_name = models.CharField(_("用户名"), max_length=150, blank=True)
+    request_id = models.UUIDField(_("请求编号"), null=True, blank=True)
+    action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("对象类型")
+    )
+    object_id = models.BigIntegerField(_("对象编号"))
+    changed_object = GenericForeignKey("content_type", "object_id")
+    object_repr = models.CharField(_("对象"), max_length=200)
+    related_content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    related_object_id = models.BigIntegerField(null=True, blank=True)
+    prechange_data = models.JSONField(_("修改前"), null=True, blank=True)
+    postchange_data = models.JSONField(_("修改后"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-time", "-pk"]
+        verbose_name = _("变更记录")
+        verbose_name_plural = _("变更记录")
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="objectchange_object"),
+            models.Index(
+                fields=["related_content_type", "related_object_id"], name="objectchange_related"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_repr}"
+
+    def diff(self) -> list[tuple[str, Any, Any]]:
+        """Fields whose value changed, as (field, before, after)."""
+        before = self.prechange_data or {}
+        after = self.postchange_data or {}
+        keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]

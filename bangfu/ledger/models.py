@@ -1,0 +1,281 @@
+"""The work ledger (台账): activities, problems and projects, each recorded once."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from bangfu.core.models import BaseModel
+from bangfu.geo.choices import Level
+from bangfu.ledger.choices import (
+    ActivityKind,
+    FundSource,
+    ProblemCategory,
+    ProblemState,
+    ProjectOrigin,
+    ProjectSector,
+    ProjectState,
+    ReviewState,
+)
+
+
+class LedgerModel(BaseModel):
+    """Ledger records happen in a village and belong to a unit (and usually a branch)."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", verbose_name=_("帮扶行动"), on_delete=models.PROTECT, related_name="+"
+    )
+    village = models.ForeignKey(
+        "geo.Region",
+        verbose_name=_("村"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": Level.VILLAGE},
+    )
+    county_code = models.CharField(_("县级代码"), max_length=6, db_index=True, editable=False)
+    unit = models.ForeignKey(
+        "orgs.Unit", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    branch = models.ForeignKey(
+        "orgs.Branch",
+        verbose_name=_("党支部"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    scope_region_path = "village__code"
+    scope_unit_path = "unit"
+    scope_branch_path = "branch"
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if self.village_id:
+            self.county_code = self.village.code[:6]
+        if self.branch_id and not self.unit_id:
+            self.unit_id = self.branch.unit_id
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        errors = {}
+        if self.village_id and self.village.level != Level.VILLAGE:
+            errors["village"] = _("请选择一个村。")
+        if self.branch_id and self.unit_id and self.branch.unit_id != self.unit_id:
+            errors["branch"] = _("党支部不属于所选单位。")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Activity(LedgerModel):
+    """One entry of the ledger: a visit, a stay, a service, support given or funds brought in.
+
+    `quantity` is the number of items for policy supports and development ideas, and the
+    number of persons served for technical services; `amount` is yuan for funds brought in.
+    Each participant counts as one person-visit.
+    """
+
+    kind = models.CharField(_("帮扶类型"), max_length=20, choices=ActivityKind.choices, db_index=True)
+    date = models.DateField(_("日期"), db_index=True)
+    pairing = models.ForeignKey(
+        "campaigns.Pairing",
+        verbose_name=_("结对"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+    )
+    households = models.ManyToManyField(
+        "registry.Household", verbose_name=_("涉及贫困户"), blank=True, related_name="activities"
+    )
+    participants = models.ManyToManyField(
+        "orgs.Member",
+        verbose_name=_("参加人员"),
+        through="ActivityParticipant",
+        related_name="activities",
+    )
+    summary = models.TextField(_("工作内容"))
+    days = models.PositiveSmallIntegerField(_("天数"), default=0)
+    quantity = models.PositiveIntegerField(
+        _("数量"), default=0, help_text=_("政策信息条数、服务人次或思路条数。")
+    )
+    amount = models.DecimalField(
+        _("金额(元)"), max_digits=14, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(0)],
+    )
+    fund_source = models.CharField(_("资金来源"), max_length=12, choices=FundSource.choices, blank=True)
+    state = models.CharField(
+        _("审核状态"), max_length=10, choices=ReviewState.choices,
+        default=ReviewState.SUBMITTED, db_index=True,
+    )
+    return_reason = models.CharField(_("退回原因"), max_length=200, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("填报人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("帮扶活动")
+        verbose_name_plural = _("帮扶活动")
+        indexes = [models.Index(fields=["campaign", "kind", "state"], name="activity_figures")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.village}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.date and self.date > datetime.date.today():
+            errors["date"] = _("日期不能晚于今天。")
+        if self.kind == ActivityKind.STAY and not self.days:
+            errors["days"] = _("蹲点调研须填写天数。")
+        if self.kind == ActivityKind.FUNDS and not self.amount:
+            errors["amount"] = _("引进资金须填写金额。")
+        if self.kind in (ActivityKind.POLICY_SUPPORT, ActivityKind.TECH_SERVICE, ActivityKind.DEV_IDEA) and not self.quantity:
+            errors["quantity"] = _("请填写数量。")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ActivityParticipant(BaseModel):
+    """A member taking part in an activity: one person-visit (人次)."""
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("帮扶活动"), on_delete=models.CASCADE, related_name="participations"
+    )
+    member = models.ForeignKey(
+        "orgs.Member", verbose_name=_("参加人员"), on_delete=models.PROTECT, related_name="participations"
+    )
+
+    scope_region_path = "activity__village__code"
+    scope_unit_path = "activity__unit"
+    scope_branch_path = "activity__branch"
+
+    class Meta:
+        verbose_name = _("参加人员")
+        verbose_name_plural = _("参加人员")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "member"],
+                name="activityparticipant_unique",
+                violation_error_message=_("该人员已在参加人员中。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} @ {self.activity}"
+
+    def changelog_parent(self) -> Activity:
+        return self.activity
+
+
+class Problem(LedgerModel):
+    """A problem raised in a village or household (问题清单), followed until it is verified solved."""
+
+    household = models.ForeignKey(
+        "registry.Household",
+        verbose_name=_("贫困户"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="problems",
+    )
+    category = models.CharField(_("问题类别"), max_length=20, choices=ProblemCategory.choices)
+    title = models.CharField(_("问题"), max_length=200)
+    description = models.TextField(_("问题描述"), blank=True)
+    owner = models.ForeignKey(
+        "orgs.Member",
+        verbose_name=_("责任人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="problems",
+    )
+    raised_on = models.DateField(_("提出日期"))
+    deadline = models.DateField(_("完成时限"), null=True, blank=True)
+    state = models.CharField(
+        _("状态"), max_length=12, choices=ProblemState.choices, default=ProblemState.OPEN, db_index=True
+    )
+    solved_on = models.DateField(_("解决日期"), null=True, blank=True)
+    activities = models.ManyToManyField(
+        Activity, verbose_name=_("相关活动"), blank=True, related_name="problems"
+    )
+
+    class Meta:
+        ordering = ["-raised_on", "-pk"]
+        verbose_name = _("问题")
+        verbose_name_plural = _("问题")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state__in=["solved", "verified"]) | Q(solved_on__isnull=False),
+                name="problem_solved_has_date",
+                violation_error_message=_("已解决的问题须填写解决日期。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Project(LedgerModel):
+    """A project planned, introduced or generated (谋划、引进和生成) for a village."""
+
+    name = models.CharField(_("项目名称"), max_length=200)
+    origin = models.CharField(_("项目来源"), max_length=12, choices=ProjectOrigin.choices)
+    sector = models.CharField(_("产业领域"), max_length=20, choices=ProjectSector.choices)
+    state = models.CharField(
+        _("状态"), max_length=12, choices=ProjectState.choices, default=ProjectState.PLANNED
+    )
+    start = models.DateField(_("开始日期"), null=True, blank=True)
+    beneficiaries = models.ManyToManyField(
+        "registry.Household", verbose_name=_("受益贫困户"), blank=True, related_name="projects"
+    )
+    description = models.TextField(_("项目内容"), blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("项目")
+        verbose_name_plural = _("项目")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectFunding(BaseModel):
+    """Funds committed to a project by one source."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="fundings"
+    )
+    source = models.CharField(_("资金来源"), max_length=12, choices=FundSource.choices)
+    amount = models.DecimalField(
+        _("金额(元)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    scope_region_path = "project__village__code"
+    scope_unit_path = "project__unit"
+    scope_branch_path = "project__branch"
+
+    class Meta:
+        verbose_name = _("项目资金")
+        verbose_name_plural = _("项目资金")
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.get_source_display()} {self.amount}"
+
+    def changelog_parent(self) -> Project:
+        return self.project

@@ -1,0 +1,253 @@
+"""The registry (建档立卡): poor households, their people and income."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from bangfu.core.models import BaseModel
+from bangfu.core.scope import Scope
+from bangfu.geo.choices import Level
+from bangfu.geo.models import Region
+from bangfu.orgs.choices import Sex
+from bangfu.registry import idnumber
+from bangfu.registry.choices import (
+    Disability,
+    Education,
+    Health,
+    HouseholdAttribute,
+    HouseholdStatus,
+    HousingSafety,
+    LabourAbility,
+    PovertyCause,
+    Relation,
+    Schooling,
+)
+
+
+class Household(BaseModel):
+    """A registered poor household (建档立卡贫困户) in a village."""
+
+    village = models.ForeignKey(
+        Region,
+        verbose_name=_("所在村"),
+        on_delete=models.PROTECT,
+        related_name="households",
+        limit_choices_to={"level": Level.VILLAGE},
+    )
+    county_code = models.CharField(_("县级代码"), max_length=6, db_index=True, editable=False)
+    number = models.CharField(_("户编号"), max_length=30, unique=True)
+    head_name = models.CharField(_("户主姓名"), max_length=50, blank=True, editable=False)
+    attribute = models.CharField(
+        _("贫困户属性"), max_length=10, choices=HouseholdAttribute.choices
+    )
+    identified_year = models.PositiveSmallIntegerField(_("识别年度"))
+    main_cause = models.CharField(_("主要致贫原因"), max_length=20, choices=PovertyCause.choices)
+    other_causes = models.JSONField(_("其他致贫原因"), default=list, blank=True)
+    housing = models.CharField(
+        _("住房安全"), max_length=10, choices=HousingSafety.choices, default=HousingSafety.SAFE
+    )
+    housing_area = models.DecimalField(
+        _("住房面积(平方米)"), max_digits=8, decimal_places=1, default=Decimal("0"),
+        validators=[MinValueValidator(0)],
+    )
+    arable_land = models.DecimalField(
+        _("耕地面积(亩)"), max_digits=8, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(0)],
+    )
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    bank_account = models.CharField(_("银行账号"), max_length=30, blank=True)
+    food_ok = models.BooleanField(_("不愁吃"), default=False)
+    clothing_ok = models.BooleanField(_("不愁穿"), default=False)
+    education_ok = models.BooleanField(_("义务教育有保障"), default=False)
+    medical_ok = models.BooleanField(_("基本医疗有保障"), default=False)
+    housing_ok = models.BooleanField(_("住房安全有保障"), default=False)
+    water_ok = models.BooleanField(_("饮水安全有保障"), default=False)
+    status = models.CharField(
+        _("脱贫状态"), max_length=10, choices=HouseholdStatus.choices,
+        default=HouseholdStatus.POOR, db_index=True,
+    )
+    exit_year = models.PositiveSmallIntegerField(_("脱贫年度"), null=True, blank=True)
+
+    scope_region_path = "village__code"
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("贫困户")
+        verbose_name_plural = _("贫困户")
+        permissions = [("view_personal_data", _("查看个人敏感信息"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="lifted") | Q(exit_year__isnull=False),
+                name="household_lifted_has_exit_year",
+                violation_error_message=_("已脱贫的户须填写脱贫年度。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.head_name}户 ({self.number})" if self.head_name else self.number
+
+    def save(self, *args, **kwargs) -> None:
+        if self.village_id:
+            self.county_code = self.village.code[:6]
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        invalid = [c for c in self.other_causes or [] if c not in PovertyCause.values]
+        if invalid:
+            raise ValidationError({"other_causes": _("未知的致贫原因:{v}").format(v=", ".join(invalid))})
+        if self.village_id and self.village.level != Level.VILLAGE:
+            raise ValidationError({"village": _("请选择一个村。")})
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        if scope.everything or scope.nothing or scope.region_prefix is not None:
+            return super().scope_q(scope)
+        from bangfu.campaigns.models import Pairing
+
+        helped = Pairing.objects.filter(household__isnull=False)
+        if scope.branch_id is not None:
+            helped = helped.filter(branch_id=scope.branch_id)
+        else:
+            helped = helped.filter(branch__unit_id=scope.unit_id)
+        return Q(village__in=Region.objects.filter(Region.scope_q(scope))) | Q(
+            pk__in=helped.values("household_id")
+        )
+
+
+class HouseholdIncome(BaseModel):
+    """A household's income by source for one year (yuan)."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("贫困户"), on_delete=models.CASCADE, related_name="incomes"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    wage_income = models.DecimalField(_("工资性收入"), max_digits=12, decimal_places=2, default=0)
+    production_income = models.DecimalField(_("生产经营性收入"), max_digits=12, decimal_places=2, default=0)
+    property_income = models.DecimalField(_("财产性收入"), max_digits=12, decimal_places=2, default=0)
+    transfer_income = models.DecimalField(_("转移性收入"), max_digits=12, decimal_places=2, default=0)
+
+    scope_region_path = "household__village__code"
+
+    class Meta:
+        ordering = ["household", "-year"]
+        verbose_name = _("家庭收入")
+        verbose_name_plural = _("家庭收入")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "year"],
+                name="householdincome_unique",
+                violation_error_message=_("该户该年度的收入已登记。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.year}"
+
+    @property
+    def total(self) -> Decimal:
+        return self.wage_income + self.production_income + self.property_income + self.transfer_income
+
+    def changelog_parent(self) -> Household:
+        return self.household
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        return Q(household__in=Household.objects.filter(Household.scope_q(scope)))
+
+
+class Person(BaseModel):
+    """A member of a registered household, with the facts the registry keeps about them."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("所属户"), on_delete=models.PROTECT, related_name="people"
+    )
+    county_code = models.CharField(_("县级代码"), max_length=6, db_index=True, editable=False)
+    name = models.CharField(_("姓名"), max_length=50)
+    id_number = models.CharField(_("身份证号码"), max_length=18, blank=True, db_index=True)
+    relation = models.CharField(_("与户主关系"), max_length=20, choices=Relation.choices)
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    health = models.CharField(
+        _("健康状况"), max_length=10, choices=Health.choices, default=Health.HEALTHY
+    )
+    disability = models.CharField(
+        _("残疾等级"), max_length=1, choices=Disability.choices, blank=True, default=""
+    )
+    education = models.CharField(_("文化程度"), max_length=12, choices=Education.choices, blank=True)
+    schooling = models.CharField(
+        _("在校生状况"), max_length=12, choices=Schooling.choices, blank=True, default=""
+    )
+    labour_ability = models.CharField(
+        _("劳动能力"), max_length=10, choices=LabourAbility.choices, default=LabourAbility.ORDINARY
+    )
+    migrant_work = models.BooleanField(_("外出务工"), default=False)
+    migrant_months = models.PositiveSmallIntegerField(_("务工时间(月)"), default=0)
+    medical_insurance = models.BooleanField(_("参加城乡居民基本医疗保险"), default=False)
+    pension_insurance = models.BooleanField(_("参加城乡居民基本养老保险"), default=False)
+    serious_illness_insurance = models.BooleanField(_("参加大病保险"), default=False)
+
+    scope_region_path = "household__village__code"
+
+    class Meta:
+        ordering = ["household", "pk"]
+        verbose_name = _("家庭成员")
+        verbose_name_plural = _("家庭成员")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def changelog_parent(self) -> Household:
+        return self.household
+
+    def clean(self) -> None:
+        """Normalise the ID number, derive sex and birth date from it, refuse contradictions."""
+        errors: dict[str, list] = {}
+        if self.id_number:
+            try:
+                info = idnumber.parse(self.id_number)
+            except ValidationError as e:
+                errors["id_number"] = e.messages
+            else:
+                self.id_number = info.number
+                if self.sex and self.sex != info.sex:
+                    errors["sex"] = [
+                        _("性别与身份证号码不符:号码显示为{sex}。").format(
+                            sex=Sex(info.sex).label
+                        )
+                    ]
+                if self.birth_date and self.birth_date != info.birth_date:
+                    errors["birth_date"] = [
+                        _("出生日期与身份证号码不符:号码显示为{date}。").format(
+                            date=info.birth_date.isoformat()
+                        )
+                    ]
+                self.sex = self.sex or info.sex
+                self.birth_date = self.birth_date or info.birth_date
+                taken = Person.objects.filter(id_number=info.number).exclude(pk=self.pk)
+                if taken.exists():
+                    other = taken.select_related("household").first()
+                    errors["id_number"] = [
+                        _("该身份证号码已登记在{household}。").format(household=other.household.number)
+                    ]
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs) -> None:
+        if self.household_id:
+            self.county_code = self.household.county_code
+        super().save(*args, **kwargs)
+        if self.relation == Relation.HEAD and self.household.head_name != self.name:
+            self.household.head_name = self.name
+            self.household.save(update_fields=["head_name", "updated"])
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        if scope.everything or scope.nothing or scope.region_prefix is not None:
+            return super().scope_q(scope)
+        return Q(household__in=Household.objects.filter(Household.scope_q(scope)))
