@@ -24,16 +24,28 @@ class User(AbstractUser):
         help_text=_("领导按区域查看;驻村工作队填写所驻的村。"),
     )
     unit = models.ForeignKey(
-        "orgs.Unit", verbose_name=_("单位"), on_delete=models.PROTECT, null=True, blank=True,
+        "orgs.Unit",
+        verbose_name=_("单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="users",
     )
     branch = models.ForeignKey(
-        "orgs.Branch", verbose_name=_("党支部"), on_delete=models.PROTECT, null=True, blank=True,
+        "orgs.Branch",
+        verbose_name=_("党支部"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="users",
     )
     member = models.ForeignKey(
-        "orgs.Member", verbose_name=_("对应党员干部"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="users",
+        "orgs.Member",
+        verbose_name=_("对应党员干部"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="users",
     )
 
     class Meta:

@@ -7,41 +7,77 @@ from typing import Any
 from bangfu.accounts.choices import Role
 
 VIEW_ALL = [
-    "geo.view_region", "geo.view_villageyear",
-    "orgs.view_unit", "orgs.view_branch", "orgs.view_member", "orgs.view_residentteam",
-    "registry.view_household", "registry.view_person", "registry.view_householdincome",
-    "campaigns.view_campaign", "campaigns.view_allocationtarget", "campaigns.view_pairing",
-    "ledger.view_activity", "ledger.view_activityparticipant", "ledger.view_problem",
-    "ledger.view_project", "ledger.view_projectfunding",
+    "geo.view_region",
+    "geo.view_villageyear",
+    "orgs.view_unit",
+    "orgs.view_branch",
+    "orgs.view_member",
+    "orgs.view_residentteam",
+    "registry.view_household",
+    "registry.view_person",
+    "registry.view_householdincome",
+    "campaigns.view_campaign",
+    "campaigns.view_allocationtarget",
+    "campaigns.view_pairing",
+    "ledger.view_activity",
+    "ledger.view_activityparticipant",
+    "ledger.view_problem",
+    "ledger.view_project",
+    "ledger.view_projectfunding",
 ]
 
 
 def _edit(*models: str) -> list[str]:
-    return [f"{app}.{action}_{model}" for app, model in (m.split(".") for m in models)
-            for action in ("add", "change")]
+    return [
+        f"{app}.{action}_{model}"
+        for app, model in (m.split(".") for m in models)
+        for action in ("add", "change")
+    ]
 
 
-LEDGER = ("ledger.activity", "ledger.activityparticipant", "ledger.problem", "ledger.project",
-          "ledger.projectfunding")
-REGISTRY = ("registry.household", "registry.person", "registry.householdincome",
-            "geo.villageyear")
+LEDGER = (
+    "ledger.activity",
+    "ledger.activityparticipant",
+    "ledger.problem",
+    "ledger.project",
+    "ledger.projectfunding",
+)
+REGISTRY = ("registry.household", "registry.person", "registry.householdincome", "geo.villageyear")
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.OFFICE: [
         *VIEW_ALL,
-        *_edit("geo.region", "orgs.unit", "orgs.branch", "orgs.member", "orgs.residentteam",
-               "campaigns.campaign", "campaigns.allocationtarget", "campaigns.pairing",
-               *REGISTRY, *LEDGER),
-        "registry.view_personal_data", "core.view_objectchange",
+        *_edit(
+            "geo.region",
+            "orgs.unit",
+            "orgs.branch",
+            "orgs.member",
+            "orgs.residentteam",
+            "campaigns.campaign",
+            "campaigns.allocationtarget",
+            "campaigns.pairing",
+            *REGISTRY,
+            *LEDGER,
+        ),
+        "registry.view_personal_data",
+        "core.view_objectchange",
     ],
     Role.UNIT_ADMIN: [
         *VIEW_ALL,
-        *_edit("orgs.unit", "orgs.branch", "orgs.member", "orgs.residentteam",
-               "campaigns.pairing", *LEDGER),
+        *_edit(
+            "orgs.unit",
+            "orgs.branch",
+            "orgs.member",
+            "orgs.residentteam",
+            "campaigns.pairing",
+            *LEDGER,
+        ),
         "core.view_objectchange",
     ],
     Role.BRANCH_SECRETARY: [
-        *VIEW_ALL, *_edit("orgs.member", "campaigns.pairing", *LEDGER), "core.view_objectchange",
+        *VIEW_ALL,
+        *_edit("orgs.member", "campaigns.pairing", *LEDGER),
+        "core.view_objectchange",
     ],
     Role.VILLAGE_TEAM: [*VIEW_ALL, *_edit(*REGISTRY, *LEDGER), "core.view_objectchange"],
     Role.MEMBER: [*VIEW_ALL, *_edit("ledger.activity", "ledger.activityparticipant")],
@@ -55,7 +91,8 @@ def sync_role_groups(**kwargs: Any) -> None:
     from django.contrib.auth.models import Group, Permission
 
     # Permissions are created app by app; wait for the last app so all of them exist.
-    if kwargs.get("app_config") is not list(apps.get_app_configs())[-1]:
+    with_models = [c for c in apps.get_app_configs() if c.models_module is not None]
+    if kwargs.get("app_config") is not with_models[-1]:
         return
     for role, perms in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=f"role:{role}")

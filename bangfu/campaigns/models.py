@@ -93,7 +93,9 @@ class Pairing(BaseModel):
     campaign = models.ForeignKey(
         Campaign, verbose_name=_("帮扶行动"), on_delete=models.PROTECT, related_name="pairings"
     )
-    kind = models.CharField(_("结对类型"), max_length=20, choices=PairingKind.choices, db_index=True)
+    kind = models.CharField(
+        _("结对类型"), max_length=20, choices=PairingKind.choices, db_index=True
+    )
     branch = models.ForeignKey(
         "orgs.Branch", verbose_name=_("党支部"), on_delete=models.PROTECT, related_name="pairings"
     )
@@ -180,8 +182,10 @@ class Pairing(BaseModel):
                 errors["household"] = _("贫困户不在所选的村。")
         elif self.household_id:
             errors["household"] = _("只有支部书记牵头帮户时填写贫困户。")
-        if self.campaign_id and self.start and not (
-            self.campaign.start <= self.start <= self.campaign.end
+        if (
+            self.campaign_id
+            and self.start
+            and not (self.campaign.start <= self.start <= self.campaign.end)
         ):
             errors["start"] = _("开始日期须在行动期间({start}至{end})。").format(
                 start=self.campaign.start, end=self.campaign.end

@@ -1,2 +1,29 @@
-def navigation(request):
-    return {}
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# (url name, label, permission) of the main menu, in the order a campaign is worked.
+NAV = [
+    ("dashboard:index", _("总览"), None),
+    ("campaigns:pairing_list", _("结对"), "campaigns.view_pairing"),
+    ("ledger:activity_list", _("台账"), "ledger.view_activity"),
+    ("registry:household_list", _("贫困户"), "registry.view_household"),
+    ("geo:region_list", _("村"), "geo.view_region"),
+    ("orgs:unit_list", _("单位"), "orgs.view_unit"),
+    ("orgs:branch_list", _("党支部"), "orgs.view_branch"),
+    ("orgs:member_list", _("党员干部"), "orgs.view_member"),
+]
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for name, label, perm in NAV:
+        if perm and not user.has_perm(perm):
+            continue
+        url = reverse(name)
+        active = request.path.startswith(url) if url != "/" else request.path == "/"
+        items.append({"url": url, "label": label, "active": active})
+    return {"nav_items": items}

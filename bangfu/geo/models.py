@@ -80,6 +80,17 @@ class Region(BaseModel):
         return "".join(reversed(names))
 
     @classmethod
+    def search(cls, queryset: models.QuerySet, text: str) -> list[tuple[str, str]]:
+        """Villages matching a name or code, as (code, label) for a search box."""
+        qs = queryset.filter(level=Level.VILLAGE)
+        if text.isdigit():
+            qs = qs.filter(code__startswith=text)
+        elif text:
+            qs = qs.filter(name__contains=text)
+        qs = qs.select_related("parent__parent__parent")[:20]
+        return [(r.code, f"{r.name} · {r.parent.parent.name}{r.parent.name}") for r in qs]
+
+    @classmethod
     def scope_q(cls, scope: Scope) -> Q:
         if scope.everything or scope.nothing or scope.region_prefix is not None:
             return super().scope_q(scope)

@@ -84,7 +84,9 @@ class Activity(LedgerModel):
     Each participant counts as one person-visit.
     """
 
-    kind = models.CharField(_("帮扶类型"), max_length=20, choices=ActivityKind.choices, db_index=True)
+    kind = models.CharField(
+        _("帮扶类型"), max_length=20, choices=ActivityKind.choices, db_index=True
+    )
     date = models.DateField(_("日期"), db_index=True)
     pairing = models.ForeignKey(
         "campaigns.Pairing",
@@ -109,13 +111,21 @@ class Activity(LedgerModel):
         _("数量"), default=0, help_text=_("政策信息条数、服务人次或思路条数。")
     )
     amount = models.DecimalField(
-        _("金额(元)"), max_digits=14, decimal_places=2, default=Decimal("0"),
+        _("金额(元)"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[MinValueValidator(0)],
     )
-    fund_source = models.CharField(_("资金来源"), max_length=12, choices=FundSource.choices, blank=True)
+    fund_source = models.CharField(
+        _("资金来源"), max_length=12, choices=FundSource.choices, blank=True
+    )
     state = models.CharField(
-        _("审核状态"), max_length=10, choices=ReviewState.choices,
-        default=ReviewState.SUBMITTED, db_index=True,
+        _("审核状态"),
+        max_length=10,
+        choices=ReviewState.choices,
+        default=ReviewState.SUBMITTED,
+        db_index=True,
     )
     return_reason = models.CharField(_("退回原因"), max_length=200, blank=True)
     author = models.ForeignKey(
@@ -145,7 +155,11 @@ class Activity(LedgerModel):
             errors["days"] = _("蹲点调研须填写天数。")
         if self.kind == ActivityKind.FUNDS and not self.amount:
             errors["amount"] = _("引进资金须填写金额。")
-        if self.kind in (ActivityKind.POLICY_SUPPORT, ActivityKind.TECH_SERVICE, ActivityKind.DEV_IDEA) and not self.quantity:
+        if (
+            self.kind
+            in (ActivityKind.POLICY_SUPPORT, ActivityKind.TECH_SERVICE, ActivityKind.DEV_IDEA)
+            and not self.quantity
+        ):
             errors["quantity"] = _("请填写数量。")
         if errors:
             raise ValidationError(errors)
@@ -155,10 +169,16 @@ class ActivityParticipant(BaseModel):
     """A member taking part in an activity: one person-visit (人次)."""
 
     activity = models.ForeignKey(
-        Activity, verbose_name=_("帮扶活动"), on_delete=models.CASCADE, related_name="participations"
+        Activity,
+        verbose_name=_("帮扶活动"),
+        on_delete=models.CASCADE,
+        related_name="participations",
     )
     member = models.ForeignKey(
-        "orgs.Member", verbose_name=_("参加人员"), on_delete=models.PROTECT, related_name="participations"
+        "orgs.Member",
+        verbose_name=_("参加人员"),
+        on_delete=models.PROTECT,
+        related_name="participations",
     )
 
     scope_region_path = "activity__village__code"
@@ -208,7 +228,11 @@ class Problem(LedgerModel):
     raised_on = models.DateField(_("提出日期"))
     deadline = models.DateField(_("完成时限"), null=True, blank=True)
     state = models.CharField(
-        _("状态"), max_length=12, choices=ProblemState.choices, default=ProblemState.OPEN, db_index=True
+        _("状态"),
+        max_length=12,
+        choices=ProblemState.choices,
+        default=ProblemState.OPEN,
+        db_index=True,
     )
     solved_on = models.DateField(_("解决日期"), null=True, blank=True)
     activities = models.ManyToManyField(
@@ -235,6 +259,7 @@ class Project(LedgerModel):
     """A project planned, introduced or generated (谋划、引进和生成) for a village."""
 
     name = models.CharField(_("项目名称"), max_length=200)
+    date = models.DateField(_("登记日期"), db_index=True)
     origin = models.CharField(_("项目来源"), max_length=12, choices=ProjectOrigin.choices)
     sector = models.CharField(_("产业领域"), max_length=20, choices=ProjectSector.choices)
     state = models.CharField(

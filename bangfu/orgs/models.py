@@ -93,9 +93,9 @@ class Branch(BaseModel):
             from bangfu.campaigns.models import Pairing
 
             return Q(
-                pk__in=Pairing.objects.filter(
-                    village__code__startswith=scope.region_prefix
-                ).values("branch_id")
+                pk__in=Pairing.objects.filter(village__code__startswith=scope.region_prefix).values(
+                    "branch_id"
+                )
             )
         return super().scope_q(scope)
 
@@ -139,6 +139,13 @@ class Member(BaseModel):
     @property
     def unit(self) -> Unit:
         return self.branch.unit
+
+    @classmethod
+    def search(cls, queryset: models.QuerySet, text: str) -> list[tuple[str, str]]:
+        """Members matching a name, as (id, label with branch) for a search box."""
+        qs = queryset.filter(name__contains=text) if text else queryset
+        qs = qs.select_related("branch__unit")[:20]
+        return [(str(m.pk), f"{m.name} · {m.branch}") for m in qs]
 
     def clean(self) -> None:
         errors = {}
@@ -204,5 +211,9 @@ class ResidentTeam(BaseModel):
         return f"{self.unit} → {self.village}"
 
     def clean(self) -> None:
-        if self.first_secretary_id and self.unit_id and self.first_secretary.unit.pk != self.unit_id:
+        if (
+            self.first_secretary_id
+            and self.unit_id
+            and self.first_secretary.unit.pk != self.unit_id
+        ):
             raise ValidationError({"first_secretary": _("第一书记须是派出单位的干部。")})

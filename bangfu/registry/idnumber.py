@@ -77,9 +77,7 @@ def parse(value: str, today: datetime.date | None = None) -> IdInfo:
             _("身份证号码应为18位,这里是{n}位。").format(n=len(number)), code="length"
         )
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise ValidationError(
-            _("身份证号码前17位应为数字,最后一位为数字或X。"), code="format"
-        )
+        raise ValidationError(_("身份证号码前17位应为数字,最后一位为数字或X。"), code="format")
     try:
         birth_date = ric.get_birth_date(number)
     except InvalidComponent:
@@ -121,10 +119,3 @@ def make(address: str, birth_date: datetime.date, sequence: int, sex: str) -> st
     order = sequence * 2 + (1 if sex == "M" else 0)
     body = f"{address}{birth_date:%Y%m%d}{order:03d}"
     return body + ric.calc_check_digit(body + "0")
-
-
-def mask(number: str) -> str:
-    """Show the first 6 and last 4 characters only."""
-    if len(number) < 10:
-        return "*" * len(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]

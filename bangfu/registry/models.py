@@ -43,9 +43,7 @@ class Household(BaseModel):
     county_code = models.CharField(_("县级代码"), max_length=6, db_index=True, editable=False)
     number = models.CharField(_("户编号"), max_length=30, unique=True)
     head_name = models.CharField(_("户主姓名"), max_length=50, blank=True, editable=False)
-    attribute = models.CharField(
-        _("贫困户属性"), max_length=10, choices=HouseholdAttribute.choices
-    )
+    attribute = models.CharField(_("贫困户属性"), max_length=10, choices=HouseholdAttribute.choices)
     identified_year = models.PositiveSmallIntegerField(_("识别年度"))
     main_cause = models.CharField(_("主要致贫原因"), max_length=20, choices=PovertyCause.choices)
     other_causes = models.JSONField(_("其他致贫原因"), default=list, blank=True)
@@ -53,11 +51,17 @@ class Household(BaseModel):
         _("住房安全"), max_length=10, choices=HousingSafety.choices, default=HousingSafety.SAFE
     )
     housing_area = models.DecimalField(
-        _("住房面积(平方米)"), max_digits=8, decimal_places=1, default=Decimal("0"),
+        _("住房面积(平方米)"),
+        max_digits=8,
+        decimal_places=1,
+        default=Decimal("0"),
         validators=[MinValueValidator(0)],
     )
     arable_land = models.DecimalField(
-        _("耕地面积(亩)"), max_digits=8, decimal_places=2, default=Decimal("0"),
+        _("耕地面积(亩)"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[MinValueValidator(0)],
     )
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
@@ -69,8 +73,11 @@ class Household(BaseModel):
     housing_ok = models.BooleanField(_("住房安全有保障"), default=False)
     water_ok = models.BooleanField(_("饮水安全有保障"), default=False)
     status = models.CharField(
-        _("脱贫状态"), max_length=10, choices=HouseholdStatus.choices,
-        default=HouseholdStatus.POOR, db_index=True,
+        _("脱贫状态"),
+        max_length=10,
+        choices=HouseholdStatus.choices,
+        default=HouseholdStatus.POOR,
+        db_index=True,
     )
     exit_year = models.PositiveSmallIntegerField(_("脱贫年度"), null=True, blank=True)
 
@@ -97,10 +104,22 @@ class Household(BaseModel):
             self.county_code = self.village.code[:6]
         super().save(*args, **kwargs)
 
+    @classmethod
+    def search(cls, queryset: models.QuerySet, text: str) -> list[tuple[str, str]]:
+        """Households matching a number or head's name, as (number, label)."""
+        if text.isdigit():
+            qs = queryset.filter(number__startswith=text)
+        else:
+            qs = queryset.filter(head_name__contains=text) if text else queryset
+        qs = qs.select_related("village")[:20]
+        return [(h.number, f"{h.head_name}户 · {h.village.name}") for h in qs]
+
     def clean(self) -> None:
         invalid = [c for c in self.other_causes or [] if c not in PovertyCause.values]
         if invalid:
-            raise ValidationError({"other_causes": _("未知的致贫原因:{v}").format(v=", ".join(invalid))})
+            raise ValidationError(
+                {"other_causes": _("未知的致贫原因:{v}").format(v=", ".join(invalid))}
+            )
         if self.village_id and self.village.level != Level.VILLAGE:
             raise ValidationError({"village": _("请选择一个村。")})
 
@@ -128,9 +147,15 @@ class HouseholdIncome(BaseModel):
     )
     year = models.PositiveSmallIntegerField(_("年度"))
     wage_income = models.DecimalField(_("工资性收入"), max_digits=12, decimal_places=2, default=0)
-    production_income = models.DecimalField(_("生产经营性收入"), max_digits=12, decimal_places=2, default=0)
-    property_income = models.DecimalField(_("财产性收入"), max_digits=12, decimal_places=2, default=0)
-    transfer_income = models.DecimalField(_("转移性收入"), max_digits=12, decimal_places=2, default=0)
+    production_income = models.DecimalField(
+        _("生产经营性收入"), max_digits=12, decimal_places=2, default=0
+    )
+    property_income = models.DecimalField(
+        _("财产性收入"), max_digits=12, decimal_places=2, default=0
+    )
+    transfer_income = models.DecimalField(
+        _("转移性收入"), max_digits=12, decimal_places=2, default=0
+    )
 
     scope_region_path = "household__village__code"
 
@@ -151,7 +176,9 @@ class HouseholdIncome(BaseModel):
 
     @property
     def total(self) -> Decimal:
-        return self.wage_income + self.production_income + self.property_income + self.transfer_income
+        return (
+            self.wage_income + self.production_income + self.property_income + self.transfer_income
+        )
 
     def changelog_parent(self) -> Household:
         return self.household
@@ -179,7 +206,9 @@ class Person(BaseModel):
     disability = models.CharField(
         _("残疾等级"), max_length=1, choices=Disability.choices, blank=True, default=""
     )
-    education = models.CharField(_("文化程度"), max_length=12, choices=Education.choices, blank=True)
+    education = models.CharField(
+        _("文化程度"), max_length=12, choices=Education.choices, blank=True
+    )
     schooling = models.CharField(
         _("在校生状况"), max_length=12, choices=Schooling.choices, blank=True, default=""
     )
@@ -217,9 +246,7 @@ class Person(BaseModel):
                 self.id_number = info.number
                 if self.sex and self.sex != info.sex:
                     errors["sex"] = [
-                        _("性别与身份证号码不符:号码显示为{sex}。").format(
-                            sex=Sex(info.sex).label
-                        )
+                        _("性别与身份证号码不符:号码显示为{sex}。").format(sex=Sex(info.sex).label)
                     ]
                 if self.birth_date and self.birth_date != info.birth_date:
                     errors["birth_date"] = [
@@ -233,7 +260,9 @@ class Person(BaseModel):
                 if taken.exists():
                     other = taken.select_related("household").first()
                     errors["id_number"] = [
-                        _("该身份证号码已登记在{household}。").format(household=other.household.number)
+                        _("该身份证号码已登记在{household}。").format(
+                            household=other.household.number
+                        )
                     ]
         if errors:
             raise ValidationError(errors)

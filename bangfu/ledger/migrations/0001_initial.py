@@ -105,6 +105,7 @@ class Migration(migrations.Migration):
                 ('updated', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
                 ('county_code', models.CharField(db_index=True, editable=False, max_length=6, verbose_name='县级代码')),
                 ('name', models.CharField(max_length=200, verbose_name='项目名称')),
+                ('date', models.DateField(db_index=True, verbose_name='登记日期')),
                 ('origin', models.CharField(choices=[('planned', '谋划'), ('introduced', '引进'), ('generated', '生成')], max_length=12, verbose_name='项目来源')),
                 ('sector', models.CharField(choices=[('agriculture', '种植业'), ('livestock', '养殖业'), ('infrastructure', '基础设施'), ('tourism', '乡村旅游'), ('processing', '农产品加工'), ('ecommerce', '电子商务'), ('education', '教育'), ('health', '医疗卫生'), ('other', '其他')], max_length=20, verbose_name='产业领域')),
                 ('state', models.CharField(choices=[('planned', '谋划中'), ('under_way', '实施中'), ('completed', '已完成'), ('suspended', '已中止')], default='planned', max_length=12, verbose_name='状态')),

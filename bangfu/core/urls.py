@@ -1,0 +1,27 @@
+from django.urls import URLPattern, path
+
+from bangfu.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("search/<str:model_label>/", views.SearchView.as_view(), name="search"),
+]
+
+
+def model_urls(
+    model_name: str,
+    list_view: type,
+    detail_view: type,
+    create_view: type,
+    update_view: type,
+    plural: str | None = None,
+) -> list[URLPattern]:
+    """The four standard pages of a model, named <model>_list, _detail, _add, _edit."""
+    base = plural or f"{model_name}s"
+    return [
+        path(f"{base}/", list_view.as_view(), name=f"{model_name}_list"),
+        path(f"{base}/add/", create_view.as_view(), name=f"{model_name}_add"),
+        path(f"{base}/<int:pk>/", detail_view.as_view(), name=f"{model_name}_detail"),
+        path(f"{base}/<int:pk>/edit/", update_view.as_view(), name=f"{model_name}_edit"),
+    ]

@@ -1,0 +1,213 @@
+"""Generic list, detail and edit views: subclasses declare queryset, filterset, table and form.
+
+Every queryset goes through `restrict(user, action)`; views never filter by scope themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import CreateView, DetailView, UpdateView
+from django_filters.views import FilterView
+from django_tables2.export.views import ExportMixin
+from django_tables2.views import SingleTableMixin
+
+from bangfu.core.models import BaseModel, ObjectChange
+from bangfu.core.personal import mask
+
+PAGE_SIZES = (25, 50, 100)
+
+
+def perm_name(model: type[models.Model], action: str) -> str:
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+class ObjectListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+    """A filterable, sortable, paginated list that exports what it shows (?_export=xlsx)."""
+
+    template_name = "core/object_list.html"
+    export_formats = ("xlsx", "csv")
+    paginate_by = 25
+
+    def get_queryset(self) -> models.QuerySet:
+        return self.queryset.restrict(self.request.user, "view")
+
+    def get_paginate_by(self, table_data: Any) -> int:
+        try:
+            size = int(self.request.GET.get("per_page", self.paginate_by))
+        except ValueError:
+            return self.paginate_by
+        return size if size in PAGE_SIZES else self.paginate_by
+
+    def get_export_filename(self, export_format: str) -> str:
+        return f"{self.queryset.model._meta.verbose_name_plural}.{export_format}"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        model = self.queryset.model
+        context["model_meta"] = model._meta
+        context["can_add"] = self.request.user.has_perm(perm_name(model, "add"))
+        context["add_url_name"] = f"{model._meta.app_label}:{model._meta.model_name}_add"
+        context["page_sizes"] = PAGE_SIZES
+        return context
+
+
+def history_for(instance: models.Model) -> models.QuerySet:
+    """Changes of the object itself and of the objects that name it as their parent."""
+    ct = ContentType.objects.get_for_model(instance)
+    return ObjectChange.objects.filter(
+        Q(content_type=ct, object_id=instance.pk)
+        | Q(related_content_type=ct, related_object_id=instance.pk)
+    ).select_related("user", "content_type")
+
+
+class ObjectDetailView(LoginRequiredMixin, DetailView):
+    """An object's fields, its related lists and its history. Out of scope is 404."""
+
+    template_name = "core/object_detail.html"
+    # Names of fields to show; None shows every concrete, editable field.
+    fields: list[str] | None = None
+    # (title, attribute returning a queryset, table class) for related lists.
+    related: list[tuple[str, str, Any]] = []
+    # Personal data shown masked unless the user may see it (DESIGN.md: rules for data).
+    masked_fields: tuple[str, ...] = ()
+
+    def get_queryset(self) -> models.QuerySet:
+        return self.queryset.restrict(self.request.user, "view")
+
+    def field_rows(self) -> list[tuple[str, Any]]:
+        obj = self.object
+        rows = []
+        names = self.fields or [
+            f.name
+            for f in obj._meta.concrete_fields
+            if f.editable and f.name not in ("id",) and not f.auto_created
+        ]
+        for name in names:
+            field = obj._meta.get_field(name)
+            display = getattr(obj, f"get_{name}_display", None)
+            value = display() if display else getattr(obj, name)
+            if (
+                name in self.masked_fields
+                and value
+                and not self.request.user.has_perm("registry.view_personal_data")
+            ):
+                value = mask(str(value))
+            rows.append((field.verbose_name, value))
+        return rows
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        obj = self.object
+        user = self.request.user
+        context["model_meta"] = obj._meta
+        context["field_rows"] = self.field_rows()
+        context["can_change"] = (
+            type(obj).objects.restrict(user, "change").filter(pk=obj.pk).exists()
+        )
+        context["edit_url_name"] = f"{obj._meta.app_label}:{obj._meta.model_name}_edit"
+        related = []
+        for title, attr, table_class in self.related:
+            qs = getattr(obj, attr)
+            qs = qs.all() if hasattr(qs, "all") else qs
+            if issubclass(qs.model, BaseModel):
+                qs = qs.restrict(user, "view")
+            table = table_class(qs[:50], orderable=False)
+            related.append((title, table, qs.count()))
+        context["related"] = related
+        if user.has_perm("core.view_objectchange"):
+            context["history"] = history_for(obj)[:100]
+        return context
+
+
+class ObjectEditView(LoginRequiredMixin):
+    """Create or edit through a form; the result must still be within the user's scope."""
+
+    template_name = "core/object_edit.html"
+    form_class: Any = None
+    queryset: models.QuerySet
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        return kwargs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["model_meta"] = self.queryset.model._meta
+        return context
+
+    def save_form(self, form: Any) -> BaseModel:
+        """Save the form (and anything hanging on it); subclasses save formsets here."""
+        return form.save()
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        model = self.queryset.model
+        with transaction.atomic():
+            if form.instance.pk:
+                current = model.objects.select_for_update().get(pk=form.instance.pk)
+                loaded = form.cleaned_data.get("loaded_version")
+                if loaded and current.updated.isoformat() != loaded:
+                    form.add_error(
+                        None,
+                        _("这条记录在您编辑期间已被其他人修改。请重新打开页面,核对后再保存。"),
+                    )
+                    return self.form_invalid(form)
+            self.object = self.save_form(form)
+            if form.errors:
+                transaction.set_rollback(True)
+                return self.form_invalid(form)
+            if (
+                not model.objects.restrict(self.request.user, "view")
+                .filter(pk=self.object.pk)
+                .exists()
+            ):
+                transaction.set_rollback(True)
+                form.add_error(None, _("保存后的记录超出了您的管辖范围,未保存。"))
+                return self.form_invalid(form)
+        messages.success(self.request, _("已保存。"))
+        from django.shortcuts import redirect
+
+        return redirect(self.object.get_absolute_url())
+
+
+class ObjectCreateView(ObjectEditView, CreateView):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and not request.user.has_perm(
+            perm_name(self.queryset.model, "add")
+        ):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ObjectUpdateView(ObjectEditView, UpdateView):
+    def get_queryset(self) -> models.QuerySet:
+        return self.queryset.restrict(self.request.user, "change")
+
+
+class SearchView(LoginRequiredMixin, View):
+    """Options for a SearchWidget: objects within the user's scope matching what was typed."""
+
+    def get(self, request: HttpRequest, model_label: str) -> HttpResponse:
+        from django.apps import apps
+
+        try:
+            model = apps.get_model(model_label)
+        except (LookupError, ValueError):
+            raise Http404 from None
+        search = getattr(model, "search", None)
+        if search is None:
+            raise Http404
+        q = request.GET.get(request.GET.get("field", "q"), "") or request.GET.get("q", "")
+        results = search(model.objects.restrict(request.user, "view"), q.strip())[:20]
+        return render(request, "core/widgets/search_options.html", {"results": results})

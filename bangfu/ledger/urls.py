@@ -1,0 +1,13 @@
+from bangfu.core.urls import model_urls
+from bangfu.ledger import views
+
+app_name = "ledger"
+
+urlpatterns = model_urls(
+    "activity",
+    views.ActivityListView,
+    views.ActivityDetailView,
+    views.ActivityCreateView,
+    views.ActivityUpdateView,
+    plural="activities",
+)

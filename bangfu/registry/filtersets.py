@@ -1,0 +1,24 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from bangfu.core.filtersets import BaseFilterSet, region_filter
+from bangfu.registry.choices import HouseholdAttribute, HouseholdStatus, PovertyCause
+from bangfu.registry.models import Household
+
+
+class HouseholdFilterSet(BaseFilterSet):
+    search_fields = ("number", "head_name", "village__name")
+    region = region_filter("village__code")
+    attribute = django_filters.ChoiceFilter(
+        label=_("贫困户属性"), choices=HouseholdAttribute.choices, empty_label=_("全部")
+    )
+    main_cause = django_filters.ChoiceFilter(
+        label=_("主要致贫原因"), choices=PovertyCause.choices, empty_label=_("全部")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("脱贫状态"), choices=HouseholdStatus.choices, empty_label=_("全部")
+    )
+
+    class Meta:
+        model = Household
+        fields = ["q", "region", "attribute", "main_cause", "status", "identified_year"]
