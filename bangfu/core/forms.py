@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -31,7 +32,7 @@ class SearchWidget(forms.TextInput):
                 "hx-get": reverse("core:search", args=[self.model_label]),
                 "hx-trigger": "input changed delay:250ms, focus once",
                 "hx-target": f"#{list_id}",
-                "hx-vals": '{"field": "%s"}' % name,
+                "hx-vals": json.dumps({"field": name}),
                 "placeholder": _("输入名称或编号搜索"),
             }
         )

@@ -53,6 +53,9 @@ class BaseModel(models.Model):
     class Meta:
         abstract = True
 
+    def get_absolute_url(self) -> str:
+        return reverse(f"{self._meta.app_label}:{self._meta.model_name}_detail", args=[self.pk])
+
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:
         if scope.everything:
@@ -84,9 +87,6 @@ class BaseModel(models.Model):
     def changelog_parent(self) -> models.Model | None:
         """The object whose history should also show this object's changes (a person's household)."""
         return None
-
-    def get_absolute_url(self) -> str:
-        return reverse(f"{self._meta.app_label}:{self._meta.model_name}_detail", args=[self.pk])
 
 
 class ObjectChange(models.Model):
