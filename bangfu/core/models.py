@@ -136,6 +136,10 @@ class ObjectChange(models.Model):
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
 
+    def type_label(self) -> str:
+        model = self.content_type.model_class()
+        return str(model._meta.verbose_name) if model else self.content_type.model
+
     def diff(self) -> list[tuple[str, Any, Any]]:
         """Fields whose value changed, as (field, before, after)."""
         before = self.prechange_data or {}

@@ -10,7 +10,7 @@ from bangfu.orgs.tables import BranchTable, MemberTable, ResidentTeamTable, Unit
 
 
 class UnitListView(views.ObjectListView):
-    queryset = Unit.objects.annotate(branch_count=Count("branches"))
+    queryset = Unit.objects.annotate(branch_count=Count("branches")).order_by("name")
     filterset_class = UnitFilterSet
     table_class = UnitTable
 
@@ -34,7 +34,7 @@ class UnitUpdateView(views.ObjectUpdateView):
 
 
 class BranchListView(views.ObjectListView):
-    queryset = Branch.objects.select_related("unit").annotate(member_count=Count("members"))
+    queryset = Branch.objects.select_related("unit").annotate(member_count=Count("members")).order_by("unit__name", "name")
     filterset_class = BranchFilterSet
     table_class = BranchTable
 

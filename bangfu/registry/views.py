@@ -12,7 +12,7 @@ from bangfu.registry.tables import HouseholdTable, PersonTable
 
 
 class HouseholdListView(views.ObjectListView):
-    queryset = Household.objects.select_related("village").annotate(people_count=Count("people"))
+    queryset = Household.objects.select_related("village").annotate(people_count=Count("people")).order_by("number")
     filterset_class = HouseholdFilterSet
     table_class = HouseholdTable
 

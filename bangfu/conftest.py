@@ -1,0 +1,163 @@
+"""Shared fixtures: a small two-unit, two-prefecture world and a user for every role.
+
+Unit A (省总工会) works in 宝山村 (毕节市织金县); unit B (省档案局) in 乐邦村 (黔南州贵定县).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from bangfu.accounts.choices import Role
+from bangfu.accounts.models import User
+from bangfu.campaigns.choices import PairingKind
+from bangfu.campaigns.models import Campaign, Pairing
+from bangfu.geo.models import Region
+from bangfu.ledger.choices import ActivityKind, ReviewState
+from bangfu.ledger.models import Activity
+from bangfu.orgs.models import Branch, Member, Unit
+from bangfu.registry import idnumber
+from bangfu.registry.models import Household, Person
+
+PASSWORD = "test-Passw0rd!"
+
+
+def pytest_configure(config: Any) -> None:
+    """Test-only settings, in one place: a fast password hasher."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    province: Region
+    bijie: Region
+    qiannan: Region
+    baoshan: Region
+    lebang: Region
+    unit_a: Unit
+    unit_b: Unit
+    branch_a: Branch
+    branch_b: Branch
+    secretary_a: Member
+    secretary_b: Member
+    member_a: Member
+    campaign: Campaign
+    pairing_a: Pairing
+    pairing_b: Pairing
+    household_a: Household
+    household_b: Household
+    person_a: Person
+    activity_a: Activity
+    activity_b: Activity
+    users: dict[str, User]
+
+
+def _chain(codes_names: list[tuple[str, str, str]]) -> list[Region]:
+    parent, out = None, []
+    for code, level, name in codes_names:
+        region, _ = Region.objects.get_or_create(
+            code=code, defaults={"name": name, "level": level, "parent": parent}
+        )
+        out.append(region)
+        parent = region
+    return out
+
+
+def make_household(village: Region, number: str, head: str, seq: int) -> tuple[Household, Person]:
+    household = Household.objects.create(
+        village=village, number=number, attribute="general", identified_year=2014,
+        main_cause="illness",
+    )
+    id_number = idnumber.make(village.code[:6], datetime.date(1970, 5, 1), seq, "M")
+    person = Person(household=household, name=head, relation="head", id_number=id_number)
+    person.full_clean()
+    person.save()
+    return household, person
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    province, bijie, zhijin, xiong, baoshan = _chain([
+        ("520000000000", "province", "贵州省"),
+        ("520500000000", "prefecture", "毕节市"),
+        ("520524000000", "county", "织金县"),
+        ("520524116000", "township", "熊家场镇"),
+        ("520524116214", "village", "宝山村"),
+    ])
+    _p, qiannan, guiding, xinba, lebang = _chain([
+        ("520000000000", "province", "贵州省"),
+        ("522700000000", "prefecture", "黔南布依族苗族自治州"),
+        ("522723000000", "county", "贵定县"),
+        ("522723102000", "township", "新巴镇"),
+        ("522723102200", "village", "乐邦村"),
+    ])
+    unit_a = Unit.objects.create(name="贵州省总工会", short_name="省总工会")
+    unit_b = Unit.objects.create(name="贵州省档案局", short_name="省档案局")
+    branch_a = Branch.objects.create(unit=unit_a, name="第五党支部")
+    branch_b = Branch.objects.create(unit=unit_b, name="第一党支部")
+    secretary_a = Member.objects.create(branch=branch_a, name="王书记", is_secretary=True)
+    secretary_b = Member.objects.create(branch=branch_b, name="陆曙光", is_secretary=True)
+    member_a = Member.objects.create(branch=branch_a, name="李党员")
+    campaign = Campaign.objects.create(
+        name="2016年五千行动", year=2016, start=datetime.date(2016, 3, 1),
+        end=datetime.date(2016, 12, 31),
+    )
+    start = datetime.date(2016, 4, 1)
+    pairing_a = Pairing.objects.create(
+        campaign=campaign, kind=PairingKind.BRANCH_VILLAGE, branch=branch_a, village=baoshan,
+        start=start,
+    )
+    pairing_b = Pairing.objects.create(
+        campaign=campaign, kind=PairingKind.BRANCH_VILLAGE, branch=branch_b, village=lebang,
+        start=start,
+    )
+    household_a, person_a = make_household(baoshan, "5205241162140001", "张龙", 1)
+    household_b, _pb = make_household(lebang, "5227231022000001", "罗明", 2)
+    activity_a = Activity.objects.create(
+        campaign=campaign, kind=ActivityKind.SERVICE_VISIT, date=datetime.date(2016, 5, 1),
+        village=baoshan, unit=unit_a, branch=branch_a, summary="走访", state=ReviewState.ACCEPTED,
+    )
+    activity_a.participations.create(member=member_a)
+    activity_b = Activity.objects.create(
+        campaign=campaign, kind=ActivityKind.SERVICE_VISIT, date=datetime.date(2016, 5, 2),
+        village=lebang, unit=unit_b, branch=branch_b, summary="走访", state=ReviewState.ACCEPTED,
+    )
+    activity_b.participations.create(member=secretary_b)
+    users = {
+        "office": User(username="office", role=Role.OFFICE),
+        "unit_a": User(username="unit_a", role=Role.UNIT_ADMIN, unit=unit_a),
+        "unit_b": User(username="unit_b", role=Role.UNIT_ADMIN, unit=unit_b),
+        "branch_a": User(username="branch_a", role=Role.BRANCH_SECRETARY, branch=branch_a),
+        "village_a": User(username="village_a", role=Role.VILLAGE_TEAM, region=baoshan),
+        "member_a": User(username="member_a", role=Role.MEMBER, member=member_a),
+        "viewer_bijie": User(username="viewer_bijie", role=Role.VIEWER, region=bijie),
+        "viewer": User(username="viewer", role=Role.VIEWER),
+    }
+    for user in users.values():
+        user.set_password(PASSWORD)
+        user.full_clean()
+        user.save()
+    return World(
+        province=province, bijie=bijie, qiannan=qiannan, baoshan=baoshan, lebang=lebang,
+        unit_a=unit_a, unit_b=unit_b, branch_a=branch_a, branch_b=branch_b,
+        secretary_a=secretary_a, secretary_b=secretary_b, member_a=member_a,
+        campaign=campaign, pairing_a=pairing_a, pairing_b=pairing_b,
+        household_a=household_a, household_b=household_b, person_a=person_a,
+        activity_a=activity_a, activity_b=activity_b, users=users,
+    )
+
+
+@pytest.fixture
+def login(client: Any, world: World) -> Any:
+    """Log the test client in as one of the world's users: login("unit_a")."""
+
+    def _login(name: str) -> Any:
+        client.force_login(world.users[name])
+        return client
+
+    return _login
