@@ -70,7 +70,10 @@ def _chain(codes_names: list[tuple[str, str, str]]) -> list[Region]:
 
 def make_household(village: Region, number: str, head: str, seq: int) -> tuple[Household, Person]:
     household = Household.objects.create(
-        village=village, number=number, attribute="general", identified_year=2014,
+        village=village,
+        number=number,
+        attribute="general",
+        identified_year=2014,
         main_cause="illness",
     )
     id_number = idnumber.make(village.code[:6], datetime.date(1970, 5, 1), seq, "M")
@@ -82,20 +85,24 @@ def make_household(village: Region, number: str, head: str, seq: int) -> tuple[H
 
 @pytest.fixture
 def world(db: Any) -> World:
-    province, bijie, zhijin, xiong, baoshan = _chain([
-        ("520000000000", "province", "贵州省"),
-        ("520500000000", "prefecture", "毕节市"),
-        ("520524000000", "county", "织金县"),
-        ("520524116000", "township", "熊家场镇"),
-        ("520524116214", "village", "宝山村"),
-    ])
-    _p, qiannan, guiding, xinba, lebang = _chain([
-        ("520000000000", "province", "贵州省"),
-        ("522700000000", "prefecture", "黔南布依族苗族自治州"),
-        ("522723000000", "county", "贵定县"),
-        ("522723102000", "township", "新巴镇"),
-        ("522723102200", "village", "乐邦村"),
-    ])
+    province, bijie, zhijin, xiong, baoshan = _chain(
+        [
+            ("520000000000", "province", "贵州省"),
+            ("520500000000", "prefecture", "毕节市"),
+            ("520524000000", "county", "织金县"),
+            ("520524116000", "township", "熊家场镇"),
+            ("520524116214", "village", "宝山村"),
+        ]
+    )
+    _p, qiannan, guiding, xinba, lebang = _chain(
+        [
+            ("520000000000", "province", "贵州省"),
+            ("522700000000", "prefecture", "黔南布依族苗族自治州"),
+            ("522723000000", "county", "贵定县"),
+            ("522723102000", "township", "新巴镇"),
+            ("522723102200", "village", "乐邦村"),
+        ]
+    )
     unit_a = Unit.objects.create(name="贵州省总工会", short_name="省总工会")
     unit_b = Unit.objects.create(name="贵州省档案局", short_name="省档案局")
     branch_a = Branch.objects.create(unit=unit_a, name="第五党支部")
@@ -104,28 +111,48 @@ def world(db: Any) -> World:
     secretary_b = Member.objects.create(branch=branch_b, name="陆曙光", is_secretary=True)
     member_a = Member.objects.create(branch=branch_a, name="李党员")
     campaign = Campaign.objects.create(
-        name="2016年五千行动", year=2016, start=datetime.date(2016, 3, 1),
+        name="2016年五千行动",
+        year=2016,
+        start=datetime.date(2016, 3, 1),
         end=datetime.date(2016, 12, 31),
     )
     start = datetime.date(2016, 4, 1)
     pairing_a = Pairing.objects.create(
-        campaign=campaign, kind=PairingKind.BRANCH_VILLAGE, branch=branch_a, village=baoshan,
+        campaign=campaign,
+        kind=PairingKind.BRANCH_VILLAGE,
+        branch=branch_a,
+        village=baoshan,
         start=start,
     )
     pairing_b = Pairing.objects.create(
-        campaign=campaign, kind=PairingKind.BRANCH_VILLAGE, branch=branch_b, village=lebang,
+        campaign=campaign,
+        kind=PairingKind.BRANCH_VILLAGE,
+        branch=branch_b,
+        village=lebang,
         start=start,
     )
     household_a, person_a = make_household(baoshan, "5205241162140001", "张龙", 1)
     household_b, _pb = make_household(lebang, "5227231022000001", "罗明", 2)
     activity_a = Activity.objects.create(
-        campaign=campaign, kind=ActivityKind.SERVICE_VISIT, date=datetime.date(2016, 5, 1),
-        village=baoshan, unit=unit_a, branch=branch_a, summary="走访", state=ReviewState.ACCEPTED,
+        campaign=campaign,
+        kind=ActivityKind.SERVICE_VISIT,
+        date=datetime.date(2016, 5, 1),
+        village=baoshan,
+        unit=unit_a,
+        branch=branch_a,
+        summary="走访",
+        state=ReviewState.ACCEPTED,
     )
     activity_a.participations.create(member=member_a)
     activity_b = Activity.objects.create(
-        campaign=campaign, kind=ActivityKind.SERVICE_VISIT, date=datetime.date(2016, 5, 2),
-        village=lebang, unit=unit_b, branch=branch_b, summary="走访", state=ReviewState.ACCEPTED,
+        campaign=campaign,
+        kind=ActivityKind.SERVICE_VISIT,
+        date=datetime.date(2016, 5, 2),
+        village=lebang,
+        unit=unit_b,
+        branch=branch_b,
+        summary="走访",
+        state=ReviewState.ACCEPTED,
     )
     activity_b.participations.create(member=secretary_b)
     users = {
@@ -143,12 +170,27 @@ def world(db: Any) -> World:
         user.full_clean()
         user.save()
     return World(
-        province=province, bijie=bijie, qiannan=qiannan, baoshan=baoshan, lebang=lebang,
-        unit_a=unit_a, unit_b=unit_b, branch_a=branch_a, branch_b=branch_b,
-        secretary_a=secretary_a, secretary_b=secretary_b, member_a=member_a,
-        campaign=campaign, pairing_a=pairing_a, pairing_b=pairing_b,
-        household_a=household_a, household_b=household_b, person_a=person_a,
-        activity_a=activity_a, activity_b=activity_b, users=users,
+        province=province,
+        bijie=bijie,
+        qiannan=qiannan,
+        baoshan=baoshan,
+        lebang=lebang,
+        unit_a=unit_a,
+        unit_b=unit_b,
+        branch_a=branch_a,
+        branch_b=branch_b,
+        secretary_a=secretary_a,
+        secretary_b=secretary_b,
+        member_a=member_a,
+        campaign=campaign,
+        pairing_a=pairing_a,
+        pairing_b=pairing_b,
+        household_a=household_a,
+        household_b=household_b,
+        person_a=person_a,
+        activity_a=activity_a,
+        activity_b=activity_b,
+        users=users,
     )
 
 

@@ -49,6 +49,8 @@ class BaseModel(models.Model):
     scope_branch_path: str | None = None
     # Fields left out of the change log (large or derived).
     changelog_exclude: tuple[str, ...] = ("created", "updated")
+    # Personal data: masked everywhere (pages, history, exports) without the right to see it.
+    personal_fields: tuple[str, ...] = ()
 
     class Meta:
         abstract = True

@@ -23,7 +23,7 @@ from django_tables2.export.views import ExportMixin
 from django_tables2.views import SingleTableMixin
 
 from bangfu.core.models import BaseModel, ObjectChange
-from bangfu.core.personal import mask
+from bangfu.core.personal import can_see_personal_data, mask
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -71,6 +71,22 @@ def history_for(instance: models.Model) -> models.QuerySet:
     ).select_related("user", "content_type")
 
 
+def readable_diff(change: ObjectChange, reveal: bool) -> list[tuple[str, Any, Any]]:
+    """A change's (field label, before, after), personal data masked unless `reveal`."""
+    model = change.content_type.model_class()
+    rows = []
+    for name, before, after in change.diff():
+        try:
+            label = model._meta.get_field(name).verbose_name
+        except Exception:  # a field since removed
+            label = name
+        if not reveal and name in getattr(model, "personal_fields", ()):
+            before = mask(str(before)) if before else before
+            after = mask(str(after)) if after else after
+        rows.append((label, before, after))
+    return rows
+
+
 class ObjectDetailView(LoginRequiredMixin, DetailView):
     """An object's fields, its related lists and its history. Out of scope is 404."""
 
@@ -79,8 +95,6 @@ class ObjectDetailView(LoginRequiredMixin, DetailView):
     fields: list[str] | None = None
     # (title, attribute returning a queryset, table class) for related lists.
     related: list[tuple[str, str, Any]] = []
-    # Personal data shown masked unless the user may see it (DESIGN.md: rules for data).
-    masked_fields: tuple[str, ...] = ()
 
     def get_queryset(self) -> models.QuerySet:
         return self.queryset.restrict(self.request.user, "view")
@@ -88,6 +102,7 @@ class ObjectDetailView(LoginRequiredMixin, DetailView):
     def field_rows(self) -> list[tuple[str, Any]]:
         obj = self.object
         rows = []
+        reveal = can_see_personal_data(self.request.user)
         names = self.fields or [
             f.name
             for f in obj._meta.concrete_fields
@@ -97,11 +112,7 @@ class ObjectDetailView(LoginRequiredMixin, DetailView):
             field = obj._meta.get_field(name)
             display = getattr(obj, f"get_{name}_display", None)
             value = display() if display else getattr(obj, name)
-            if (
-                name in self.masked_fields
-                and value
-                and not self.request.user.has_perm("registry.view_personal_data")
-            ):
+            if name in obj.personal_fields and value and not reveal:
                 value = mask(str(value))
             rows.append((field.verbose_name, value))
         return rows
@@ -126,7 +137,10 @@ class ObjectDetailView(LoginRequiredMixin, DetailView):
             related.append((title, table, qs.count()))
         context["related"] = related
         if user.has_perm("core.view_objectchange"):
-            context["history"] = history_for(obj)[:100]
+            context["history"] = [
+                (change, readable_diff(change, can_see_personal_data(user)))
+                for change in history_for(obj)[:100]
+            ]
         return context
 
 

@@ -12,9 +12,11 @@ from bangfu.orgs.tables import MemberTable
 
 
 class ActivityListView(views.ObjectListView):
-    queryset = Activity.objects.select_related("unit", "branch", "village").annotate(
-        participant_count=Count("participations")
-    ).order_by("-date", "-pk")
+    queryset = (
+        Activity.objects.select_related("unit", "branch", "village")
+        .annotate(participant_count=Count("participations"))
+        .order_by("-date", "-pk")
+    )
     filterset_class = ActivityFilterSet
     table_class = ActivityTable
 

@@ -117,6 +117,7 @@ class Member(BaseModel):
     is_professional = models.BooleanField(_("专业人才"), default=False)
     specialty = models.CharField(_("专业"), max_length=20, choices=Specialty.choices, blank=True)
 
+    personal_fields = ("phone",)
     scope_unit_path = "branch__unit"
     scope_branch_path = "branch"
 

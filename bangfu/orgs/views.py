@@ -34,7 +34,11 @@ class UnitUpdateView(views.ObjectUpdateView):
 
 
 class BranchListView(views.ObjectListView):
-    queryset = Branch.objects.select_related("unit").annotate(member_count=Count("members")).order_by("unit__name", "name")
+    queryset = (
+        Branch.objects.select_related("unit")
+        .annotate(member_count=Count("members"))
+        .order_by("unit__name", "name")
+    )
     filterset_class = BranchFilterSet
     table_class = BranchTable
 
@@ -65,7 +69,6 @@ class MemberListView(views.ObjectListView):
 
 class MemberDetailView(views.ObjectDetailView):
     queryset = Member.objects.select_related("branch__unit")
-    masked_fields = ("phone",)
     related = [(_("结对"), "pairings", PairingTable)]
 
 

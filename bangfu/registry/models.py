@@ -81,6 +81,7 @@ class Household(BaseModel):
     )
     exit_year = models.PositiveSmallIntegerField(_("脱贫年度"), null=True, blank=True)
 
+    personal_fields = ("phone", "bank_account")
     scope_region_path = "village__code"
 
     class Meta:
@@ -221,6 +222,7 @@ class Person(BaseModel):
     pension_insurance = models.BooleanField(_("参加城乡居民基本养老保险"), default=False)
     serious_illness_insurance = models.BooleanField(_("参加大病保险"), default=False)
 
+    personal_fields = ("id_number",)
     scope_region_path = "household__village__code"
 
     class Meta:

@@ -12,7 +12,11 @@ from bangfu.registry.tables import HouseholdTable, PersonTable
 
 
 class HouseholdListView(views.ObjectListView):
-    queryset = Household.objects.select_related("village").annotate(people_count=Count("people")).order_by("number")
+    queryset = (
+        Household.objects.select_related("village")
+        .annotate(people_count=Count("people"))
+        .order_by("number")
+    )
     filterset_class = HouseholdFilterSet
     table_class = HouseholdTable
 
@@ -20,7 +24,6 @@ class HouseholdListView(views.ObjectListView):
 class HouseholdDetailView(views.ObjectDetailView):
     queryset = Household.objects.select_related("village__parent__parent")
     template_name = "registry/household_detail.html"
-    masked_fields = ("phone", "bank_account")
     related = [(_("帮扶责任人"), "pairings", PairingTable)]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

@@ -17,8 +17,10 @@ OBJECTS = [
     ("ledger:activity", "activity_a", "activity_b"),
 ]
 # Text that only unit A's or only unit B's exported rows contain.
-EXPORT_MARK = {"a": ("省总工会", "第五党支部", "王书记", "宝山村", "5205241162140001"),
-               "b": ("省档案局", "第一党支部", "陆曙光", "乐邦村", "5227231022000001")}
+EXPORT_MARK = {
+    "a": ("省总工会", "第五党支部", "王书记", "宝山村", "5205241162140001"),
+    "b": ("省档案局", "第一党支部", "陆曙光", "乐邦村", "5227231022000001"),
+}
 
 
 @pytest.mark.parametrize(("name", "mine", "theirs"), OBJECTS)
@@ -55,8 +57,14 @@ def test_unit_committee_lists_and_exports_only_its_own_objects(login, world, nam
 
 def test_region_viewer_sees_only_their_prefecture(login, world):
     client = login("viewer_bijie")
-    assert client.get(reverse("registry:household_detail", args=[world.household_a.pk])).status_code == 200
-    assert client.get(reverse("registry:household_detail", args=[world.household_b.pk])).status_code == 404
+    assert (
+        client.get(reverse("registry:household_detail", args=[world.household_a.pk])).status_code
+        == 200
+    )
+    assert (
+        client.get(reverse("registry:household_detail", args=[world.household_b.pk])).status_code
+        == 404
+    )
     # Units are reached through where they work.
     assert client.get(reverse("orgs:unit_detail", args=[world.unit_a.pk])).status_code == 200
     assert client.get(reverse("orgs:unit_detail", args=[world.unit_b.pk])).status_code == 404
@@ -64,23 +72,43 @@ def test_region_viewer_sees_only_their_prefecture(login, world):
 
 def test_viewer_can_read_but_not_edit(login, world):
     client = login("viewer")
-    assert client.get(reverse("registry:household_detail", args=[world.household_b.pk])).status_code == 200
-    assert client.get(reverse("registry:household_edit", args=[world.household_b.pk])).status_code == 404
+    assert (
+        client.get(reverse("registry:household_detail", args=[world.household_b.pk])).status_code
+        == 200
+    )
+    assert (
+        client.get(reverse("registry:household_edit", args=[world.household_b.pk])).status_code
+        == 404
+    )
     assert client.get(reverse("registry:household_add")).status_code == 403
 
 
 def test_village_team_reaches_only_its_village(login, world):
     client = login("village_a")
-    assert client.get(reverse("registry:household_edit", args=[world.household_a.pk])).status_code == 200
-    assert client.get(reverse("registry:household_detail", args=[world.household_b.pk])).status_code == 404
-    assert client.get(reverse("ledger:activity_detail", args=[world.activity_b.pk])).status_code == 404
+    assert (
+        client.get(reverse("registry:household_edit", args=[world.household_a.pk])).status_code
+        == 200
+    )
+    assert (
+        client.get(reverse("registry:household_detail", args=[world.household_b.pk])).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("ledger:activity_detail", args=[world.activity_b.pk])).status_code == 404
+    )
 
 
 def test_branch_secretary_and_member_reach_only_their_branch(login, world):
     for user in ("branch_a", "member_a"):
         client = login(user)
-        assert client.get(reverse("ledger:activity_detail", args=[world.activity_a.pk])).status_code == 200
-        assert client.get(reverse("ledger:activity_detail", args=[world.activity_b.pk])).status_code == 404
+        assert (
+            client.get(reverse("ledger:activity_detail", args=[world.activity_a.pk])).status_code
+            == 200
+        )
+        assert (
+            client.get(reverse("ledger:activity_detail", args=[world.activity_b.pk])).status_code
+            == 404
+        )
 
 
 def test_anonymous_users_are_sent_to_login(client, world):
@@ -102,8 +130,12 @@ def test_a_form_cannot_move_an_object_out_of_the_users_scope(login, world):
     client = login("unit_a")
     response = client.post(
         reverse("orgs:branch_edit", args=[world.branch_a.pk]),
-        {"unit": world.unit_b.pk, "name": "改名", "capacity": 1,
-         "loaded_version": world.branch_a.updated.isoformat()},
+        {
+            "unit": world.unit_b.pk,
+            "name": "改名",
+            "capacity": 1,
+            "loaded_version": world.branch_a.updated.isoformat(),
+        },
     )
     assert response.status_code == 200
     assert "unit" in response.context["form"].errors

@@ -51,7 +51,8 @@ def test_a_wrong_check_digit_says_what_it_should_be():
 def test_lower_case_x_full_width_digits_and_spaces_are_normalised():
     with_x = next(
         idnumber.make("520102", datetime.date(1985, 1, d), s, "F")
-        for d in range(1, 29) for s in range(0, 400)
+        for d in range(1, 29)
+        for s in range(0, 400)
         if idnumber.make("520102", datetime.date(1985, 1, d), s, "F").endswith("X")
     )
     messy = " " + with_x[:17].translate(str.maketrans("0123456789", "０１２３４５６７８９")) + " x "
@@ -86,8 +87,12 @@ def test_an_unknown_address_code_is_refused():
 
 @pytest.mark.django_db
 def test_person_takes_sex_and_birth_date_from_the_id(world):
-    person = Person(household=world.household_a, name="张小", relation="son",
-                    id_number=idnumber.make("520524", datetime.date(2001, 9, 9), 7, "F").lower())
+    person = Person(
+        household=world.household_a,
+        name="张小",
+        relation="son",
+        id_number=idnumber.make("520524", datetime.date(2001, 9, 9), 7, "F").lower(),
+    )
     person.full_clean()
     assert person.sex == "F"
     assert person.birth_date == datetime.date(2001, 9, 9)
@@ -96,8 +101,14 @@ def test_person_takes_sex_and_birth_date_from_the_id(world):
 @pytest.mark.django_db
 def test_person_contradicting_the_id_is_refused(world):
     number = idnumber.make("520524", datetime.date(2001, 9, 9), 7, "F")
-    person = Person(household=world.household_a, name="张小", relation="son", id_number=number,
-                    sex="M", birth_date=datetime.date(2001, 9, 10))
+    person = Person(
+        household=world.household_a,
+        name="张小",
+        relation="son",
+        id_number=number,
+        sex="M",
+        birth_date=datetime.date(2001, 9, 10),
+    )
     with pytest.raises(ValidationError) as excinfo:
         person.full_clean()
     assert "性别与身份证号码不符" in excinfo.value.message_dict["sex"][0]
@@ -106,8 +117,12 @@ def test_person_contradicting_the_id_is_refused(world):
 
 @pytest.mark.django_db
 def test_the_same_id_number_cannot_be_registered_twice(world):
-    person = Person(household=world.household_b, name="重复", relation="other",
-                    id_number=world.person_a.id_number)
+    person = Person(
+        household=world.household_b,
+        name="重复",
+        relation="other",
+        id_number=world.person_a.id_number,
+    )
     with pytest.raises(ValidationError) as excinfo:
         person.full_clean()
     assert world.household_a.number in excinfo.value.message_dict["id_number"][0]
