@@ -85,7 +85,7 @@ def make_household(village: Region, number: str, head: str, seq: int) -> tuple[H
 
 @pytest.fixture
 def world(db: Any) -> World:
-    province, bijie, zhijin, xiong, baoshan = _chain(
+    province, bijie, _zhijin, _xiong, baoshan = _chain(
         [
             ("520000000000", "province", "贵州省"),
             ("520500000000", "prefecture", "毕节市"),
@@ -94,7 +94,7 @@ def world(db: Any) -> World:
             ("520524116214", "village", "宝山村"),
         ]
     )
-    _p, qiannan, guiding, xinba, lebang = _chain(
+    _p, qiannan, _guiding, _xinba, lebang = _chain(
         [
             ("520000000000", "province", "贵州省"),
             ("522700000000", "prefecture", "黔南布依族苗族自治州"),
