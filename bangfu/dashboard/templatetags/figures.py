@@ -27,4 +27,5 @@ def figure(value: int | Decimal, unit: str = "") -> str:
         if amount >= 10_000:
             return f"{amount / 10_000:,.2f}".rstrip("0").rstrip(".") + "万元"
         return f"{amount:,.0f}元"
-    return f"{int(value):,}{unit}"
+    separator = " " if get_language() == "en" and unit else ""
+    return f"{int(value):,}{separator}{unit}"
