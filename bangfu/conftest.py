@@ -203,3 +203,66 @@ def login(client: Any, world: World) -> Any:
         return client
 
     return _login
+
+
+# --- Browser tests: a real Chromium driven by Playwright (marker `browser`) -----------------
+
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    import os
+    import shutil
+
+    return (os.environ.get("BANGFU_CHROMIUM") or shutil.which("chromium")
+            or shutil.which("chromium-browser") or "")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Any:
+    """Debian's Chromium under Playwright; `make test` leaves these tests out without it."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    path = chromium_path()
+    if not path:
+        raise RuntimeError("No Chromium: install Debian's chromium or run pytest -m 'not browser'")
+    # Playwright runs an event loop in this thread; Django's ORM calls from the test are safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Any:
+    """A fresh browser page at desktop size, Chinese first, pointed at the live server."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server.url
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser: Any, live_server: Any) -> Any:
+    """A 375-px-wide phone page."""
+    context = browser.new_context(
+        viewport={"width": 375, "height": 812}, locale="zh-CN", base_url=live_server.url,
+        is_mobile=True, has_touch=True, device_scale_factor=2,
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def live_world(transactional_db: Any, request: Any) -> World:
+    """The world fixture's data, committed so the live server's thread can see it."""
+    return request.getfixturevalue("world")
