@@ -208,8 +208,14 @@ def login(client: Any, world: World) -> Any:
 # --- Browser tests: a real Chromium driven by Playwright (marker `browser`) -----------------
 
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -217,8 +223,12 @@ def chromium_path() -> str:
     import os
     import shutil
 
-    return (os.environ.get("BANGFU_CHROMIUM") or shutil.which("chromium")
-            or shutil.which("chromium-browser") or "")
+    return (
+        os.environ.get("BANGFU_CHROMIUM")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or ""
+    )
 
 
 @pytest.fixture(scope="session")
@@ -254,8 +264,12 @@ def page(browser: Any, live_server: Any) -> Any:
 def phone_page(browser: Any, live_server: Any) -> Any:
     """A 375-px-wide phone page."""
     context = browser.new_context(
-        viewport={"width": 375, "height": 812}, locale="zh-CN", base_url=live_server.url,
-        is_mobile=True, has_touch=True, device_scale_factor=2,
+        viewport={"width": 375, "height": 812},
+        locale="zh-CN",
+        base_url=live_server.url,
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
     )
     page = context.new_page()
     yield page

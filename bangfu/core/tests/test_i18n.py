@@ -24,8 +24,10 @@ def source_strings() -> set[str]:
     for path in PACKAGE.rglob("*.py"):
         if "tests" in path.parts or path.name == "conftest.py" or "migrations" in path.parts:
             continue
-        found.update(m.encode().decode("unicode_escape") if "\\" in m else m
-                     for m in PY_STRINGS.findall(path.read_text(encoding="utf-8")))
+        found.update(
+            m.encode().decode("unicode_escape") if "\\" in m else m
+            for m in PY_STRINGS.findall(path.read_text(encoding="utf-8"))
+        )
     for path in PACKAGE.rglob("*.html"):
         text = path.read_text(encoding="utf-8")
         for double, single in TEMPLATE_STRINGS.findall(text):
@@ -50,10 +52,22 @@ def test_the_english_catalogue_is_complete_and_compiled():
     }, "the .mo is stale: run `make messages`"
 
 
-PAGES = ["dashboard:index", "orgs:unit_list", "orgs:branch_list", "orgs:member_list",
-         "geo:region_list", "registry:household_list", "campaigns:pairing_list",
-         "ledger:activity_list", "orgs:unit_add", "orgs:branch_add", "orgs:member_add",
-         "registry:household_add", "campaigns:pairing_add", "ledger:activity_add"]
+PAGES = [
+    "dashboard:index",
+    "orgs:unit_list",
+    "orgs:branch_list",
+    "orgs:member_list",
+    "geo:region_list",
+    "registry:household_list",
+    "campaigns:pairing_list",
+    "ledger:activity_list",
+    "orgs:unit_add",
+    "orgs:branch_add",
+    "orgs:member_add",
+    "registry:household_add",
+    "campaigns:pairing_add",
+    "ledger:activity_add",
+]
 
 
 @pytest.mark.django_db

@@ -30,14 +30,28 @@ def test_a_figure_moves_when_a_record_changes(world):
     world.activity_a.save()
     assert compute_figures(slice_)["member_visits"] == 1
     Activity.objects.create(
-        campaign=world.campaign, kind="funds", date=datetime.date(2016, 7, 1),
-        village=world.baoshan, unit=world.unit_a, branch=world.branch_a, summary="引资",
-        amount=Decimal("1500000.50"), fund_source="social", state=ReviewState.ACCEPTED)
+        campaign=world.campaign,
+        kind="funds",
+        date=datetime.date(2016, 7, 1),
+        village=world.baoshan,
+        unit=world.unit_a,
+        branch=world.branch_a,
+        summary="引资",
+        amount=Decimal("1500000.50"),
+        fund_source="social",
+        state=ReviewState.ACCEPTED,
+    )
     assert compute_figures(slice_)["funds_yuan"] == Decimal("1500000.50")
     Problem.objects.create(
-        campaign=world.campaign, village=world.lebang, unit=world.unit_b, category="water",
-        title="饮水", raised_on=datetime.date(2016, 5, 1), state="solved",
-        solved_on=datetime.date(2016, 6, 1))
+        campaign=world.campaign,
+        village=world.lebang,
+        unit=world.unit_b,
+        category="water",
+        title="饮水",
+        raised_on=datetime.date(2016, 5, 1),
+        state="solved",
+        solved_on=datetime.date(2016, 6, 1),
+    )
     assert compute_figures(slice_)["problems_solved"] == 1
 
 
@@ -51,8 +65,12 @@ def test_submitted_entries_count_only_when_the_campaign_says_so(world):
 
 
 def test_slices_by_region_unit_and_period(world):
-    assert compute_figures(FigureSlice(world.campaign, region_prefix="5205"))["villages_paired"] == 1
-    assert compute_figures(FigureSlice(world.campaign, unit_id=world.unit_b.pk))["member_visits"] == 1
+    assert (
+        compute_figures(FigureSlice(world.campaign, region_prefix="5205"))["villages_paired"] == 1
+    )
+    assert (
+        compute_figures(FigureSlice(world.campaign, unit_id=world.unit_b.pk))["member_visits"] == 1
+    )
     may_2 = FigureSlice(world.campaign, date_from=datetime.date(2016, 5, 2))
     assert compute_figures(may_2)["member_visits"] == 1
     Pairing.objects.filter(pk=world.pairing_b.pk).update(end=datetime.date(2016, 4, 30))

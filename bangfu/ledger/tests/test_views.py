@@ -1,0 +1,84 @@
+import datetime
+
+from django.urls import reverse
+
+from bangfu.dashboard.figures import FigureSlice, compute_figures
+from bangfu.ledger.models import Activity
+
+
+def _activity(world, **extra):
+    data = {
+        "campaign": world.campaign.pk,
+        "kind": "service_visit",
+        "date": "2016-06-01",
+        "branch": world.branch_a.pk,
+        "village": world.baoshan.code,
+        "participants": [world.member_a.pk, world.secretary_a.pk],
+        "summary": "入户走访",
+        "days": 0,
+        "quantity": 0,
+        "amount": "0",
+    }
+    data.update(extra)
+    return data
+
+
+def test_recording_a_visit_with_two_participants_counts_two_person_visits(login, world):
+    client = login("unit_a")
+    response = client.post(reverse("ledger:activity_add"), _activity(world))
+    assert response.status_code == 302
+    activity = Activity.objects.latest("pk")
+    assert activity.unit == world.unit_a
+    assert activity.county_code == "520524"
+    assert activity.author == world.users["unit_a"]
+    assert activity.participations.count() == 2
+    activity.state = "accepted"
+    activity.save()
+    assert compute_figures(FigureSlice(world.campaign))["member_visits"] == 4
+
+
+def test_participants_from_another_unit_are_refused(login, world):
+    client = login("office")
+    response = client.post(
+        reverse("ledger:activity_add"),
+        _activity(world, participants=[world.member_a.pk, world.secretary_b.pk]),
+    )
+    assert response.status_code == 200
+    assert "陆曙光" in response.context["form"].errors["participants"][0]
+    assert not Activity.objects.filter(summary="入户走访").exists()
+
+
+def test_future_dates_are_refused(login, world):
+    tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    response = login("unit_a").post(reverse("ledger:activity_add"), _activity(world, date=tomorrow))
+    assert response.status_code == 200
+    assert "日期不能晚于今天" in response.context["form"].errors["date"][0]
+
+
+def test_a_village_outside_scope_cannot_be_chosen(login, world):
+    response = login("unit_a").post(
+        reverse("ledger:activity_add"), _activity(world, village=world.lebang.code)
+    )
+    assert response.status_code == 200
+    assert "village" in response.context["form"].errors
+
+
+def test_editing_replaces_participants_and_logs_each(login, world):
+    client = login("unit_a")
+    url = reverse("ledger:activity_edit", args=[world.activity_a.pk])
+    response = client.post(
+        url,
+        _activity(
+            world,
+            participants=[world.secretary_a.pk],
+            loaded_version=world.activity_a.updated.isoformat(),
+        ),
+    )
+    assert response.status_code == 302
+    assert list(world.activity_a.participations.values_list("member", flat=True)) == [
+        world.secretary_a.pk
+    ]
+    page = client.get(reverse("ledger:activity_detail", args=[world.activity_a.pk]))
+    actions = [(c.action, c.type_label()) for c, _d in page.context["history"]]
+    assert ("delete", "参加人员") in actions
+    assert ("create", "参加人员") in actions
