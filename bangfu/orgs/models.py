@@ -69,7 +69,7 @@ class Branch(BaseModel):
     scope_branch_path = "pk"
 
     class Meta:
-        ordering = ["unit__name", "name"]
+        ordering = ["unit__name", "pk"]  # creation order keeps 第一, 第二 … in sequence
         verbose_name = _("党支部")
         verbose_name_plural = _("党支部")
         constraints = [
@@ -122,7 +122,7 @@ class Member(BaseModel):
     scope_branch_path = "branch"
 
     class Meta:
-        ordering = ["branch__unit__name", "branch__name", "-is_secretary", "name"]
+        ordering = ["branch__unit__name", "branch", "-is_secretary", "name"]
         verbose_name = _("党员干部")
         verbose_name_plural = _("党员干部")
         constraints = [

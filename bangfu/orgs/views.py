@@ -37,7 +37,7 @@ class BranchListView(views.ObjectListView):
     queryset = (
         Branch.objects.select_related("unit")
         .annotate(member_count=Count("members"))
-        .order_by("unit__name", "name")
+        .order_by("unit__name", "pk")
     )
     filterset_class = BranchFilterSet
     table_class = BranchTable
