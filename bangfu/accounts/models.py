@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bangfu.accounts.choices import Role
 from bangfu.core.scope import Scope
@@ -50,7 +51,7 @@ class User(AbstractUser):
 
     class Meta:
         verbose_name = _("用户")
-        verbose_name_plural = _("用户")
+        verbose_name_plural = pgettext_lazy("plural", "用户")
 
     def clean(self) -> None:
         super().clean()

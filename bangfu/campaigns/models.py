@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bangfu.campaigns.choices import PairingKind, PairingOrigin
 from bangfu.core.models import BaseModel
@@ -39,7 +40,7 @@ class Campaign(BaseModel):
     class Meta:
         ordering = ["-year", "name"]
         verbose_name = _("帮扶行动")
-        verbose_name_plural = _("帮扶行动")
+        verbose_name_plural = pgettext_lazy("plural", "帮扶行动")
         constraints = [
             models.CheckConstraint(
                 condition=Q(end__gte=models.F("start")),
@@ -74,7 +75,7 @@ class AllocationTarget(BaseModel):
     class Meta:
         ordering = ["campaign", "unit__name", "kind"]
         verbose_name = _("任务分配")
-        verbose_name_plural = _("任务分配")
+        verbose_name_plural = pgettext_lazy("plural", "任务分配")
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "unit", "kind"],
@@ -136,7 +137,7 @@ class Pairing(BaseModel):
     class Meta:
         ordering = ["campaign", "kind", "branch", "pk"]
         verbose_name = _("结对")
-        verbose_name_plural = _("结对")
+        verbose_name_plural = pgettext_lazy("plural", "结对")
         constraints = [
             models.CheckConstraint(
                 condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),

@@ -8,6 +8,8 @@ from bangfu.core.tables import BaseTable
 class PairingTable(BaseTable):
     id = tables.Column(linkify=True, verbose_name=_("编号"))
     branch = tables.Column(linkify=True)
+    start = tables.Column(attrs={"td": {"class": "text-nowrap"}})
+    end = tables.Column(attrs={"td": {"class": "text-nowrap"}})
     village = tables.Column(linkify=True)
     household = tables.Column(linkify=True)
 

@@ -16,7 +16,7 @@ class PairingListView(views.ObjectListView):
 
 class PairingDetailView(views.ObjectDetailView):
     queryset = Pairing.objects.select_related("branch__unit", "member", "village", "household")
-    related = [(_("帮扶活动"), "activities", ActivityTable)]
+    related = [(_("帮扶活动"), "activities", ActivityTable, ("unit", "branch", "village"))]
 
 
 class PairingCreateView(views.ObjectCreateView):

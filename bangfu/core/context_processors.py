@@ -1,17 +1,17 @@
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # (url name, label, permission) of the main menu, in the order a campaign is worked.
 NAV = [
-    ("dashboard:index", _("总览"), None),
-    ("campaigns:pairing_list", _("结对"), "campaigns.view_pairing"),
-    ("ledger:activity_list", _("台账"), "ledger.view_activity"),
-    ("registry:household_list", _("贫困户"), "registry.view_household"),
-    ("geo:region_list", _("村"), "geo.view_region"),
-    ("orgs:unit_list", _("单位"), "orgs.view_unit"),
-    ("orgs:branch_list", _("党支部"), "orgs.view_branch"),
-    ("orgs:member_list", _("党员干部"), "orgs.view_member"),
+    ("dashboard:index", pgettext_lazy("menu", "总览"), None),
+    ("campaigns:pairing_list", pgettext_lazy("menu", "结对"), "campaigns.view_pairing"),
+    ("ledger:activity_list", pgettext_lazy("menu", "台账"), "ledger.view_activity"),
+    ("registry:household_list", pgettext_lazy("menu", "贫困户"), "registry.view_household"),
+    ("geo:region_list", pgettext_lazy("menu", "村"), "geo.view_region"),
+    ("orgs:unit_list", pgettext_lazy("menu", "单位"), "orgs.view_unit"),
+    ("orgs:branch_list", pgettext_lazy("menu", "党支部"), "orgs.view_branch"),
+    ("orgs:member_list", pgettext_lazy("menu", "党员干部"), "orgs.view_member"),
 ]
 
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bangfu.core.scope import Scope
 
@@ -127,7 +128,7 @@ class ObjectChange(models.Model):
     class Meta:
         ordering = ["-time", "-pk"]
         verbose_name = _("变更记录")
-        verbose_name_plural = _("变更记录")
+        verbose_name_plural = pgettext_lazy("plural", "变更记录")
         indexes = [
             models.Index(fields=["content_type", "object_id"], name="objectchange_object"),
             models.Index(

@@ -5,5 +5,5 @@ import django_tables2 as tables
 
 class BaseTable(tables.Table):
     class Meta:
-        attrs = {"class": "table table-sm table-hover align-middle"}
+        attrs = {"class": "table table-sm table-hover align-middle table-stack"}
         empty_text = "—"

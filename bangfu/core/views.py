@@ -93,8 +93,9 @@ class ObjectDetailView(LoginRequiredMixin, DetailView):
     template_name = "core/object_detail.html"
     # Names of fields to show; None shows every concrete, editable field.
     fields: list[str] | None = None
-    # (title, attribute returning a queryset, table class) for related lists.
-    related: list[tuple[str, str, Any]] = []
+    # Related lists: (title, attribute name or function of the object giving a queryset,
+    # table class[, columns to leave out]).
+    related: list[tuple] = []
 
     def get_queryset(self) -> models.QuerySet:
         return self.queryset.restrict(self.request.user, "view")
@@ -128,12 +129,12 @@ class ObjectDetailView(LoginRequiredMixin, DetailView):
         )
         context["edit_url_name"] = f"{obj._meta.app_label}:{obj._meta.model_name}_edit"
         related = []
-        for title, attr, table_class in self.related:
-            qs = getattr(obj, attr)
+        for title, source, table_class, *exclude in self.related:
+            qs = source(obj) if callable(source) else getattr(obj, source)
             qs = qs.all() if hasattr(qs, "all") else qs
             if issubclass(qs.model, BaseModel):
                 qs = qs.restrict(user, "view")
-            table = table_class(qs[:50], orderable=False)
+            table = table_class(qs[:50], orderable=False, exclude=exclude[0] if exclude else ())
             related.append((title, table, qs.count()))
         context["related"] = related
         if user.has_perm("core.view_objectchange"):

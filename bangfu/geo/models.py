@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bangfu.core.models import BaseModel
 from bangfu.core.scope import CODE_PREFIX_LENGTH, Scope
@@ -57,7 +58,7 @@ class Region(BaseModel):
     class Meta:
         ordering = ["code"]
         verbose_name = _("行政区划")
-        verbose_name_plural = _("行政区划")
+        verbose_name_plural = pgettext_lazy("plural", "行政区划")
 
     def __str__(self) -> str:
         return self.name
@@ -134,7 +135,7 @@ class VillageYear(BaseModel):
     class Meta:
         ordering = ["village__code", "-year"]
         verbose_name = _("村年度情况")
-        verbose_name_plural = _("村年度情况")
+        verbose_name_plural = pgettext_lazy("plural", "村年度情况")
         constraints = [
             models.UniqueConstraint(
                 fields=["village", "year"],

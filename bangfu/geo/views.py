@@ -21,8 +21,8 @@ class RegionDetailView(views.ObjectDetailView):
     fields = ["code", "name", "level", "parent", "longitude", "latitude"]
     related = [
         (_("年度村情"), "years", VillageYearTable),
-        (_("结对"), "pairings", PairingTable),
-        (_("贫困户"), "households", HouseholdTable),
+        (_("结对"), "pairings", PairingTable, ("village",)),
+        (_("贫困户"), "households", HouseholdTable, ("village", "people_count")),
     ]
 
 

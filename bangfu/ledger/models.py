@@ -11,6 +11,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bangfu.core.models import BaseModel
 from bangfu.geo.choices import Level
@@ -140,7 +141,7 @@ class Activity(LedgerModel):
     class Meta:
         ordering = ["-date", "-pk"]
         verbose_name = _("帮扶活动")
-        verbose_name_plural = _("帮扶活动")
+        verbose_name_plural = pgettext_lazy("plural", "帮扶活动")
         indexes = [models.Index(fields=["campaign", "kind", "state"], name="activity_figures")]
 
     def __str__(self) -> str:
@@ -187,7 +188,7 @@ class ActivityParticipant(BaseModel):
 
     class Meta:
         verbose_name = _("参加人员")
-        verbose_name_plural = _("参加人员")
+        verbose_name_plural = pgettext_lazy("plural", "参加人员")
         constraints = [
             models.UniqueConstraint(
                 fields=["activity", "member"],
@@ -242,7 +243,7 @@ class Problem(LedgerModel):
     class Meta:
         ordering = ["-raised_on", "-pk"]
         verbose_name = _("问题")
-        verbose_name_plural = _("问题")
+        verbose_name_plural = pgettext_lazy("plural", "问题")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(state__in=["solved", "verified"]) | Q(solved_on__isnull=False),
@@ -274,7 +275,7 @@ class Project(LedgerModel):
     class Meta:
         ordering = ["-pk"]
         verbose_name = _("项目")
-        verbose_name_plural = _("项目")
+        verbose_name_plural = pgettext_lazy("plural", "项目")
 
     def __str__(self) -> str:
         return self.name
@@ -297,7 +298,7 @@ class ProjectFunding(BaseModel):
 
     class Meta:
         verbose_name = _("项目资金")
-        verbose_name_plural = _("项目资金")
+        verbose_name_plural = pgettext_lazy("plural", "项目资金")
 
     def __str__(self) -> str:
         return f"{self.project} {self.get_source_display()} {self.amount}"

@@ -6,7 +6,8 @@ from bangfu.ledger.models import Activity
 
 
 class ActivityTable(BaseTable):
-    date = tables.Column(linkify=True)
+    date = tables.Column(linkify=True, attrs={"td": {"class": "text-nowrap"}})
+    branch = tables.Column(accessor="branch__name", order_by=("branch",))
     kind = tables.Column(linkify=True)
     village = tables.Column(linkify=True)
     participant_count = tables.Column(verbose_name=_("人次"), default=0)

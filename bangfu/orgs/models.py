@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bangfu.core.models import BaseModel
 from bangfu.core.scope import Scope
@@ -42,7 +43,7 @@ class Unit(BaseModel):
     class Meta:
         ordering = ["name"]
         verbose_name = _("单位")
-        verbose_name_plural = _("单位")
+        verbose_name_plural = pgettext_lazy("plural", "单位")
 
     def __str__(self) -> str:
         return self.name
@@ -71,7 +72,7 @@ class Branch(BaseModel):
     class Meta:
         ordering = ["unit__name", "pk"]  # creation order keeps 第一, 第二 … in sequence
         verbose_name = _("党支部")
-        verbose_name_plural = _("党支部")
+        verbose_name_plural = pgettext_lazy("plural", "党支部")
         constraints = [
             models.UniqueConstraint(
                 fields=["unit", "name"],
@@ -124,7 +125,7 @@ class Member(BaseModel):
     class Meta:
         ordering = ["branch__unit__name", "branch", "-is_secretary", "name"]
         verbose_name = _("党员干部")
-        verbose_name_plural = _("党员干部")
+        verbose_name_plural = pgettext_lazy("plural", "党员干部")
         constraints = [
             models.UniqueConstraint(
                 fields=["branch"],
@@ -199,7 +200,7 @@ class ResidentTeam(BaseModel):
     class Meta:
         ordering = ["-start"]
         verbose_name = _("驻村工作队")
-        verbose_name_plural = _("驻村工作队")
+        verbose_name_plural = pgettext_lazy("plural", "驻村工作队")
         constraints = [
             models.CheckConstraint(
                 condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),

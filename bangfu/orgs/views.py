@@ -18,8 +18,13 @@ class UnitListView(views.ObjectListView):
 class UnitDetailView(views.ObjectDetailView):
     queryset = Unit.objects.all()
     related = [
-        (_("党支部"), "branches", BranchTable),
-        (_("驻村工作队"), "resident_teams", ResidentTeamTable),
+        (
+            _("党支部"),
+            lambda unit: unit.branches.annotate(member_count=Count("members")).order_by("pk"),
+            BranchTable,
+            ("unit",),
+        ),
+        (_("驻村工作队"), "resident_teams", ResidentTeamTable, ("unit",)),
     ]
 
 
@@ -46,8 +51,8 @@ class BranchListView(views.ObjectListView):
 class BranchDetailView(views.ObjectDetailView):
     queryset = Branch.objects.select_related("unit")
     related = [
-        (_("党员干部"), "members", MemberTable),
-        (_("结对"), "pairings", PairingTable),
+        (_("党员干部"), "members", MemberTable, ("branch",)),
+        (_("结对"), "pairings", PairingTable, ("branch",)),
     ]
 
 
@@ -69,7 +74,7 @@ class MemberListView(views.ObjectListView):
 
 class MemberDetailView(views.ObjectDetailView):
     queryset = Member.objects.select_related("branch__unit")
-    related = [(_("结对"), "pairings", PairingTable)]
+    related = [(_("结对"), "pairings", PairingTable, ("member", "branch"))]
 
 
 class MemberCreateView(views.ObjectCreateView):

@@ -9,6 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bangfu.core.models import BaseModel
 from bangfu.core.scope import Scope
@@ -87,7 +88,7 @@ class Household(BaseModel):
     class Meta:
         ordering = ["number"]
         verbose_name = _("贫困户")
-        verbose_name_plural = _("贫困户")
+        verbose_name_plural = pgettext_lazy("plural", "贫困户")
         permissions = [("view_personal_data", _("查看个人敏感信息"))]
         constraints = [
             models.CheckConstraint(
@@ -104,6 +105,9 @@ class Household(BaseModel):
         if self.village_id:
             self.county_code = self.village.code[:6]
         super().save(*args, **kwargs)
+
+    def get_other_causes_display(self) -> str:
+        return "、".join(str(PovertyCause(c).label) for c in self.other_causes or [])
 
     @classmethod
     def search(cls, queryset: models.QuerySet, text: str) -> list[tuple[str, str]]:
@@ -163,7 +167,7 @@ class HouseholdIncome(BaseModel):
     class Meta:
         ordering = ["household", "-year"]
         verbose_name = _("家庭收入")
-        verbose_name_plural = _("家庭收入")
+        verbose_name_plural = pgettext_lazy("plural", "家庭收入")
         constraints = [
             models.UniqueConstraint(
                 fields=["household", "year"],
@@ -228,7 +232,7 @@ class Person(BaseModel):
     class Meta:
         ordering = ["household", "pk"]
         verbose_name = _("家庭成员")
-        verbose_name_plural = _("家庭成员")
+        verbose_name_plural = pgettext_lazy("plural", "家庭成员")
 
     def __str__(self) -> str:
         return self.name

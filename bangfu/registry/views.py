@@ -24,7 +24,7 @@ class HouseholdListView(views.ObjectListView):
 class HouseholdDetailView(views.ObjectDetailView):
     queryset = Household.objects.select_related("village__parent__parent")
     template_name = "registry/household_detail.html"
-    related = [(_("帮扶责任人"), "pairings", PairingTable)]
+    related = [(_("帮扶责任人"), "pairings", PairingTable, ("village", "household", "kind"))]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

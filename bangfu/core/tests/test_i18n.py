@@ -15,6 +15,7 @@ MO = PO.with_suffix(".mo")
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 PY_STRINGS = re.compile(r"""\b(?:_|gettext|gettext_lazy)\(\s*"((?:[^"\\]|\\.)*)"\s*\)""")
+PY_CONTEXT_STRINGS = re.compile(r"""\bpgettext(?:_lazy)?\(\s*"[^"]+",\s*"([^"]+)"\s*\)""")
 TEMPLATE_STRINGS = re.compile(r"""{%\s*translate\s+"([^"]+)"|{%\s*translate\s+'([^']+)'""")
 BLOCK_STRINGS = re.compile(r"{%\s*blocktranslate[^%]*%}(.*?){%\s*endblocktranslate\s*%}", re.S)
 
@@ -46,10 +47,9 @@ def test_the_english_catalogue_is_complete_and_compiled():
     po = polib.pofile(str(PO))
     assert not po.untranslated_entries()
     assert not po.fuzzy_entries()
-    compiled = {e.msgid: e.msgstr for e in polib.mofile(str(MO))}
-    assert {e.msgid: e.msgstr for e in po if not e.obsolete} == {
-        k: v for k, v in compiled.items() if k
-    }, "the .mo is stale: run `make messages`"
+    compiled = {(e.msgctxt, e.msgid): e.msgstr for e in polib.mofile(str(MO)) if e.msgid}
+    source = {(e.msgctxt, e.msgid): e.msgstr for e in po if not e.obsolete}
+    assert source == compiled, "the .mo is stale: run `make messages`"
 
 
 PAGES = [
