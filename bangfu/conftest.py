@@ -249,13 +249,15 @@ def browser() -> Any:
         browser.close()
 
 
+def _new_page(browser: Any, live_server: Any, **options: Any) -> Any:
+    context = browser.new_context(locale="zh-CN", base_url=live_server.url, **options)
+    return context, context.new_page()
+
+
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Any:
-    """A fresh browser page at desktop size, Chinese first, pointed at the live server."""
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server.url
-    )
-    page = context.new_page()
+    """A fresh browser page at desktop size, pointed at the live server."""
+    context, page = _new_page(browser, live_server, viewport={"width": 1280, "height": 900})
     yield page
     context.close()
 
@@ -263,15 +265,14 @@ def page(browser: Any, live_server: Any) -> Any:
 @pytest.fixture
 def phone_page(browser: Any, live_server: Any) -> Any:
     """A 375-px-wide phone page."""
-    context = browser.new_context(
+    context, page = _new_page(
+        browser,
+        live_server,
         viewport={"width": 375, "height": 812},
-        locale="zh-CN",
-        base_url=live_server.url,
         is_mobile=True,
         has_touch=True,
         device_scale_factor=2,
     )
-    page = context.new_page()
     yield page
     context.close()
 

@@ -14,6 +14,7 @@ from bangfu.campaigns.choices import PairingKind, PairingOrigin
 from bangfu.core.models import BaseModel
 from bangfu.core.scope import Scope
 from bangfu.geo.choices import Level
+from bangfu.geo.models import InVillage
 
 # Which member flag each person-level pairing kind needs.
 MEMBER_KINDS = {
@@ -88,7 +89,7 @@ class AllocationTarget(BaseModel):
         return f"{self.unit} {self.get_kind_display()} {self.target}"
 
 
-class Pairing(BaseModel):
+class Pairing(InVillage, BaseModel):
     """One pairing of the five kinds: a branch or one of its members with a village or household."""
 
     campaign = models.ForeignKey(
@@ -155,15 +156,9 @@ class Pairing(BaseModel):
     def is_active(self) -> bool:
         return self.end is None or self.end >= datetime.date.today()
 
-    def save(self, *args, **kwargs) -> None:
-        if self.village_id:
-            self.county_code = self.village.code[:6]
-        super().save(*args, **kwargs)
-
     def clean(self) -> None:
+        super().clean()
         errors: dict[str, object] = {}
-        if self.village_id and self.village.level != Level.VILLAGE:
-            errors["village"] = _("请选择一个村。")
         if self.kind == PairingKind.BRANCH_VILLAGE:
             if self.member_id:
                 errors["member"] = _("支部结对帮村不填写帮扶人。")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -100,6 +101,27 @@ class Region(BaseModel):
         if scope.unit_id is not None:
             return Q(pk__in=unit_village_ids(scope.unit_id))
         return Q(pk__in=[])
+
+
+class InVillage(models.Model):
+    """A record kept in a village: it carries the village's county code (the shard key a
+    national deployment splits on) and refuses a region that is not a village.
+
+    Subclasses declare `village` (a FK to Region) and `county_code` themselves.
+    """
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if self.village_id:
+            self.county_code = self.village.code[:6]
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.village_id and self.village.level != Level.VILLAGE:
+            raise ValidationError({"village": _("请选择一个村。")})
 
 
 class VillageYear(BaseModel):

@@ -15,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from bangfu.core.models import BaseModel
 from bangfu.geo.choices import Level
+from bangfu.geo.models import InVillage
 from bangfu.ledger.choices import (
     ActivityKind,
     FundSource,
@@ -27,7 +28,7 @@ from bangfu.ledger.choices import (
 )
 
 
-class LedgerModel(BaseModel):
+class LedgerModel(InVillage, BaseModel):
     """Ledger records happen in a village and belong to a unit (and usually a branch)."""
 
     campaign = models.ForeignKey(
@@ -61,20 +62,14 @@ class LedgerModel(BaseModel):
         abstract = True
 
     def save(self, *args, **kwargs) -> None:
-        if self.village_id:
-            self.county_code = self.village.code[:6]
         if self.branch_id and not self.unit_id:
             self.unit_id = self.branch.unit_id
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        errors = {}
-        if self.village_id and self.village.level != Level.VILLAGE:
-            errors["village"] = _("请选择一个村。")
+        super().clean()
         if self.branch_id and self.unit_id and self.branch.unit_id != self.unit_id:
-            errors["branch"] = _("党支部不属于所选单位。")
-        if errors:
-            raise ValidationError(errors)
+            raise ValidationError({"branch": _("党支部不属于所选单位。")})
 
 
 class Activity(LedgerModel):

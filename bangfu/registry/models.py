@@ -14,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 from bangfu.core.models import BaseModel
 from bangfu.core.scope import Scope
 from bangfu.geo.choices import Level
-from bangfu.geo.models import Region
+from bangfu.geo.models import InVillage, Region
 from bangfu.orgs.choices import Sex
 from bangfu.registry import idnumber
 from bangfu.registry.choices import (
@@ -31,7 +31,7 @@ from bangfu.registry.choices import (
 )
 
 
-class Household(BaseModel):
+class Household(InVillage, BaseModel):
     """A registered poor household (建档立卡贫困户) in a village."""
 
     village = models.ForeignKey(
@@ -101,11 +101,6 @@ class Household(BaseModel):
     def __str__(self) -> str:
         return f"{self.head_name}户 ({self.number})" if self.head_name else self.number
 
-    def save(self, *args, **kwargs) -> None:
-        if self.village_id:
-            self.county_code = self.village.code[:6]
-        super().save(*args, **kwargs)
-
     def get_other_causes_display(self) -> str:
         return "、".join(str(PovertyCause(c).label) for c in self.other_causes or [])
 
@@ -120,13 +115,12 @@ class Household(BaseModel):
         return [(h.number, f"{h.head_name}户 · {h.village.name}") for h in qs]
 
     def clean(self) -> None:
+        super().clean()
         invalid = [c for c in self.other_causes or [] if c not in PovertyCause.values]
         if invalid:
             raise ValidationError(
                 {"other_causes": _("未知的致贫原因:{v}").format(v=", ".join(invalid))}
             )
-        if self.village_id and self.village.level != Level.VILLAGE:
-            raise ValidationError({"village": _("请选择一个村。")})
 
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:

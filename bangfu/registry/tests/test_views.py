@@ -142,3 +142,22 @@ def test_lists_filter_sort_and_paginate(login, world):
     assert [r.record.number for r in ordered.rows] == ["5227231022000001", "5205241162140001"]
     paged = client.get(url, {"per_page": 25})
     assert paged.context["table"].paginator.per_page == 25
+
+
+def test_a_household_must_live_in_a_village_not_a_township(world):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    household = Household(
+        village=world.baoshan.parent,
+        number="1",
+        attribute="general",
+        identified_year=2014,
+        main_cause="illness",
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        household.clean()
+    assert "请选择一个村" in excinfo.value.message_dict["village"][0]
+    with pytest.raises(ValidationError) as excinfo:
+        household.full_clean()
+    assert "village" in excinfo.value.message_dict
