@@ -34,6 +34,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets readers work while a writer commits; the timeout waits out short locks.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
