@@ -1,3 +1,5 @@
+import datetime
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -38,10 +40,36 @@ class ActivityForm(BaseModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["branch"].required = True
+        for name in ("days", "quantity", "amount"):
+            self.fields[name].required = False
         if self.instance.pk:
             self.initial["participants"] = list(
                 self.instance.participations.values_list("member_id", flat=True)
             )
+        else:
+            self._suggest_defaults()
+
+    def _suggest_defaults(self) -> None:
+        """A new entry starts from what is most likely: the latest campaign, today, the
+        user's own branch, and the user as the participant."""
+        campaigns = self.fields["campaign"].queryset
+        self.initial.setdefault("campaign", campaigns.first())
+        self.initial.setdefault("date", datetime.date.today())
+        branches = self.fields["branch"].queryset
+        if len(branches[:2]) == 1:
+            self.initial.setdefault("branch", branches.first())
+        member_id = getattr(self.user, "member_id", None)
+        if member_id:
+            self.initial.setdefault("participants", [member_id])
+
+    def clean_days(self) -> int:
+        return self.cleaned_data.get("days") or 0
+
+    def clean_quantity(self) -> int:
+        return self.cleaned_data.get("quantity") or 0
+
+    def clean_amount(self) -> Decimal:
+        return self.cleaned_data.get("amount") or Decimal("0")
 
     def clean(self) -> dict:
         data = super().clean()

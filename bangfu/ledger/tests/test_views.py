@@ -82,3 +82,20 @@ def test_editing_replaces_participants_and_logs_each(login, world):
     actions = [(c.action, c.type_label()) for c, _d in page.context["history"]]
     assert ("delete", "参加人员") in actions
     assert ("create", "参加人员") in actions
+
+
+def test_a_new_entry_starts_from_the_members_own_branch_and_today(login, world):
+    form = login("member_a").get(reverse("ledger:activity_add")).context["form"]
+    assert form.initial["branch"] == world.branch_a
+    assert form.initial["participants"] == [world.member_a.pk]
+    assert form.initial["campaign"] == world.campaign
+    assert form.initial["date"] == datetime.date.today()
+
+
+def test_empty_days_quantity_and_amount_mean_zero(login, world):
+    response = login("unit_a").post(
+        reverse("ledger:activity_add"), _activity(world, days="", quantity="", amount="")
+    )
+    assert response.status_code == 302
+    activity = Activity.objects.latest("pk")
+    assert (activity.days, activity.quantity, activity.amount) == (0, 0, 0)
