@@ -26,15 +26,20 @@ demo: install
 serve: install
 	DEBUG=1 $(BIN)/bangfu runserver $(HOST):$(PORT)
 
+SOFFICE ?= $(shell command -v soffice || command -v libreoffice)
+
 test: install
-	@if [ -n "$(CHROMIUM)" ]; then \
+	@skip=""; missing=""; \
+	if [ -z "$(CHROMIUM)" ]; then skip="$$skip and not browser"; missing="$$missing chromium fonts-wqy-microhei"; fi; \
+	if [ -z "$(SOFFICE)" ]; then skip="$$skip and not libreoffice"; missing="$$missing libreoffice-calc-nogui"; fi; \
+	if [ -z "$$skip" ]; then \
 		$(BIN)/pytest; \
 	else \
-		$(BIN)/pytest -m "not browser" && { \
+		$(BIN)/pytest -m "$${skip# and }" && { \
 		echo ""; \
-		echo "NOTE: the browser tests did NOT run: no Chromium was found on this machine."; \
-		echo "      To run them: sudo apt-get install chromium fonts-wqy-microhei"; \
-		echo "      (or set CHROMIUM=/path/to/chromium), then run 'make test' again."; }; \
+		echo "NOTE: some tests did NOT run: this machine lacks$$missing."; \
+		echo "      (browser tests need Chromium; one import test needs LibreOffice.)"; \
+		echo "      To run them: sudo apt-get install$$missing, then 'make test' again."; }; \
 	fi
 
 lint: install

@@ -26,10 +26,17 @@ PASSWORD = "test-Passw0rd!"
 
 
 def pytest_configure(config: Any) -> None:
-    """Test-only settings, in one place: a fast password hasher."""
+    """Test-only settings, in one place."""
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.BANGFU_JOBS_INLINE = True  # background jobs run in the test's own process
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
+    """Uploads and generated files of a test go to its own temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @dataclass

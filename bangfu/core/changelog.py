@@ -109,3 +109,39 @@ def _on_delete(sender: type, instance: Any, **kwargs: Any) -> None:
 def connect_signals() -> None:
     post_save.connect(_on_save, dispatch_uid="bangfu_changelog_save")
     post_delete.connect(_on_delete, dispatch_uid="bangfu_changelog_delete")
+
+
+def record_bulk(changes: list[tuple[Any, str, dict | None, dict | None]], user: Any = None) -> None:
+    """Log many changes made by bulk operations (imports) in one insert.
+
+    Each change is (instance, action, before, after); bulk_create and bulk_update send no
+    signals, so whoever uses them logs through here.
+    """
+    from bangfu.core.models import ObjectChange
+
+    if not changes:
+        return
+    ctx = _context.get() or ChangeContext()
+    user = user if user is not None else ctx.user
+    user = user if getattr(user, "pk", None) else None
+    rows = []
+    for instance, action, before, after in changes:
+        if action == "update" and before == after:
+            continue
+        parent = instance.changelog_parent()
+        rows.append(
+            ObjectChange(
+                user=user,
+                user_name=user.get_username() if user else "",
+                request_id=ctx.request_id,
+                action=action,
+                content_type=ContentType.objects.get_for_model(instance),
+                object_id=instance.pk,
+                object_repr=str(instance)[:200],
+                related_content_type=ContentType.objects.get_for_model(parent) if parent else None,
+                related_object_id=parent.pk if parent else None,
+                prechange_data=before,
+                postchange_data=after,
+            )
+        )
+    ObjectChange.objects.bulk_create(rows, batch_size=1000)

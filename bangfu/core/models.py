@@ -149,3 +149,63 @@ class ObjectChange(models.Model):
         after = self.postchange_data or {}
         keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class Job(models.Model):
+    """Long work (imports, exports) run outside the request, with visible progress.
+
+    A job runs in its own process (`bangfu run-job ID`); its writes are one transaction, so
+    a job that fails or whose process dies leaves the database as it was.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("进行中")
+        SUCCEEDED = "succeeded", _("已完成")
+        FAILED = "failed", _("失败")
+
+    kind = models.CharField(_("任务类型"), max_length=40)
+    params = models.JSONField(_("参数"), default=dict)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="jobs",
+    )
+    state = models.CharField(
+        _("状态"), max_length=10, choices=State.choices, default=State.QUEUED, db_index=True
+    )
+    progress = models.PositiveIntegerField(_("进度"), default=0)
+    total = models.PositiveIntegerField(_("总量"), default=0)
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+    result = models.JSONField(_("结果"), null=True, blank=True)
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    heartbeat = models.DateTimeField(_("心跳"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("后台任务")
+        verbose_name_plural = pgettext_lazy("plural", "后台任务")
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.SUCCEEDED:
+            return 100
+        return min(99, int(self.progress * 100 / self.total)) if self.total else 0
+
+    @property
+    def is_done(self) -> bool:
+        return self.state in (self.State.SUCCEEDED, self.State.FAILED)
+
+    def is_stale(self, seconds: int = 120) -> bool:
+        """A running job whose process stopped reporting: it died (its transaction was lost)."""
+        from django.utils import timezone
+
+        if self.state != self.State.RUNNING or self.heartbeat is None:
+            return False
+        return (timezone.now() - self.heartbeat).total_seconds() > seconds

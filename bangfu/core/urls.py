@@ -1,11 +1,15 @@
 from django.urls import URLPattern, path
 
-from bangfu.core import views
+from bangfu.core import import_views, views
 
 app_name = "core"
 
 urlpatterns = [
     path("search/<str:model_label>/", views.SearchView.as_view(), name="search"),
+    path("imports/<slug:key>/", import_views.import_page, name="import"),
+    path("imports/<slug:key>/template/", import_views.import_template, name="import_template"),
+    path("jobs/<int:pk>/", import_views.job_page, name="job"),
+    path("jobs/<int:pk>/commit/", import_views.job_commit, name="job_commit"),
 ]
 
 

@@ -6,6 +6,7 @@ Every queryset goes through `restrict(user, action)`; views never filter by scop
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -33,11 +34,28 @@ def perm_name(model: type[models.Model], action: str) -> str:
 
 
 class ObjectListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
-    """A filterable, sortable, paginated list that exports what it shows (?_export=xlsx)."""
+    """A filterable, sortable, paginated list that exports what it shows (?_export=xlsx).
+
+    With a `layout_key`, the export is that spreadsheet layout (the one its import reads),
+    written a row at a time, and the page offers the import.
+    """
 
     template_name = "core/object_list.html"
     export_formats = ("xlsx", "csv")
     paginate_by = 25
+    layout_key: str | None = None
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        export = self.request.GET.get(self.export_trigger_param)
+        if self.layout_key and export in self.export_formats:
+            return layout_export(
+                self.layout_key,
+                self.object_list,
+                self.request.user,
+                export,
+                str(self.queryset.model._meta.verbose_name_plural),
+            )
+        return super().render_to_response(context, **kwargs)
 
     def get_queryset(self) -> models.QuerySet:
         return self.queryset.restrict(self.request.user, "view")
@@ -59,7 +77,49 @@ class ObjectListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVi
         context["can_add"] = self.request.user.has_perm(perm_name(model, "add"))
         context["add_url_name"] = f"{model._meta.app_label}:{model._meta.model_name}_add"
         context["page_sizes"] = PAGE_SIZES
+        if self.layout_key:
+            from bangfu.core.imports import Layout
+
+            layout = Layout.registry[self.layout_key]
+            context["import_key"] = (
+                self.layout_key if layout.may_import(self.request.user) else None
+            )
         return context
+
+
+def layout_export(
+    key: str, queryset: models.QuerySet, user: Any, fmt: str, name: str
+) -> HttpResponse:
+    """A list's rows in its import layout: .xlsx via a temporary file, .csv streamed."""
+    import csv
+    import tempfile
+
+    from django.http import FileResponse, StreamingHttpResponse
+
+    from bangfu.core.imports import Layout
+    from bangfu.core.spreadsheets import write_xlsx
+
+    layout = Layout.registry[key]
+    if fmt == "csv":
+
+        class Echo:
+            def write(self, value: str) -> str:
+                return value
+
+        writer = csv.writer(Echo())
+
+        def lines():
+            yield "\ufeff" + writer.writerow(layout.headers())
+            for row in layout.export_rows(queryset, user):
+                yield writer.writerow(["" if v is None else v for v in row])
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}.csv"
+        return response
+    temp = tempfile.TemporaryFile()
+    write_xlsx(temp, layout.export_sheets(queryset, user))
+    temp.seek(0)
+    return FileResponse(temp, as_attachment=True, filename=f"{name}.xlsx")
 
 
 def history_for(instance: models.Model) -> models.QuerySet:

@@ -19,6 +19,7 @@ class HouseholdListView(views.ObjectListView):
     )
     filterset_class = HouseholdFilterSet
     table_class = HouseholdTable
+    layout_key = "households"
 
 
 class HouseholdDetailView(views.ObjectDetailView):

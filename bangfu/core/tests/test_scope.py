@@ -47,7 +47,8 @@ def test_unit_committee_lists_and_exports_only_its_own_objects(login, world, nam
     assert other.pk not in listed
     export = client.get(url + ("&" if "?" in url else "?") + "_export=xlsx")
     assert export.status_code == 200
-    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    body = b"".join(export.streaming_content) if export.streaming else export.content
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == len(listed)
     text = " ".join(str(v) for row in rows for v in row if v is not None)

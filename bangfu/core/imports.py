@@ -1,0 +1,336 @@
+"""Spreadsheet layouts: one definition per layout serves the template, the export, the dry
+run and the import, so a file exported from a list imports back unchanged.
+
+An import streams the file in batches. A dry run checks every cell and reports what would be
+created, updated and left alone without writing; a commit does the same inside one
+transaction and writes nothing at all if any row is bad.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, ClassVar
+
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from bangfu.core import normalize
+from bangfu.core.normalize import CellError
+from bangfu.core.spreadsheets import SheetSpec, SpreadsheetError, find_header, read_rows
+
+MAX_REPORTED_PROBLEMS = 1000
+
+
+@dataclass
+class Column:
+    """One column of a layout: its Chinese header, the model field, and how to read it."""
+
+    header: str
+    field: str
+    parse: Callable[[Any], Any] = normalize.text
+    required: bool = False
+    help: str = ""
+    choices: Any = None  # a TextChoices class: labels are read and written
+    many: bool = False  # several choices in one cell
+    text: bool = False  # keep as text in Excel (codes, ID numbers)
+    example: Any = ""
+
+    def reader(self) -> Callable[[Any], Any]:
+        """The function that reads this column's cells (choices looked up once)."""
+        if self.choices is not None:
+            return normalize.choice_reader(self.choices, self.many)
+        return self.parse
+
+    def write(self, value: Any) -> Any:
+        """The cell value for an object's field value (labels for choices, text for codes)."""
+        if value is None:
+            return ""
+        if self.choices is not None:
+            if self.many:
+                return "、".join(str(self.choices(v).label) for v in value)
+            return str(self.choices(value).label) if value != "" else ""
+        if isinstance(value, bool):
+            return _("是") if value else _("否")
+        if isinstance(value, Decimal):
+            return float(value)
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return value
+
+    def writer(self) -> Callable[[Any], Any]:
+        """A fast `write` for exports: labels looked up once per export, not once per cell."""
+        if self.choices is not None:
+            labels = {m.value: str(m.label) for m in self.choices}
+            if self.many:
+                return lambda v: "、".join(labels[x] for x in v) if v else ""
+            return lambda v: labels.get(v, "") if v is not None else ""
+        yes, no = _("是"), _("否")
+
+        def write(value: Any) -> Any:
+            if value is None:
+                return ""
+            if value is True:
+                return yes
+            if value is False:
+                return no
+            if isinstance(value, Decimal):
+                return float(value)
+            if isinstance(value, datetime.date):
+                return value.isoformat()
+            return value
+
+        return write
+
+    def allowed(self) -> str:
+        if self.choices is not None:
+            labels = "、".join(str(m.label) for m in self.choices if m.value != "")
+            return (_("可填多项,用顿号分隔:") if self.many else _("可选:")) + labels
+        if self.parse is normalize.boolean:
+            return _("是 / 否")
+        if self.parse is normalize.date:
+            return _("日期,如 2016-03-01")
+        return ""
+
+
+@dataclass
+class Problem:
+    row: int
+    column: str
+    value: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+
+
+@dataclass
+class ImportResult:
+    """What an import did or, in a dry run, would do."""
+
+    rows: int = 0
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    committed: bool = False
+
+    def add_problem(self, row: int, column: str, value: Any, reason: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_REPORTED_PROBLEMS:
+            self.problems.append(Problem(row, column, normalize.text(value)[:100], str(reason)))
+
+    def count(self, what: str, label: str, n: int = 1) -> None:
+        bucket = getattr(self, what)
+        bucket[label] = bucket.get(label, 0) + n
+
+    def as_dict(self) -> dict:
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "problem_count": self.problem_count,
+            "problems": [p.as_dict() for p in self.problems],
+            "committed": self.committed,
+        }
+
+
+class ImportAborted(Exception):
+    """Raised inside the commit transaction to undo every batch when a row was bad."""
+
+
+@dataclass
+class ParsedRow:
+    number: int
+    values: dict[str, Any]
+    cells: dict[str, Any]  # raw cell per field, for error messages
+
+
+class Layout:
+    """Subclasses set key, title, model, columns and implement `apply_batch` and `export`."""
+
+    registry: ClassVar[dict[str, Layout]] = {}
+    key: str = ""
+    title: str = ""
+    model: type[models.Model]
+    columns: Sequence[Column] = ()
+    batch_size: int = 5000
+    sheet_name: str = "data"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.key:
+            Layout.registry[cls.key] = cls()
+
+    # --- reading -------------------------------------------------------------------------
+
+    def parse(self, path: Path | str, result: ImportResult) -> Iterator[list[ParsedRow]]:
+        """Rows of the file, cells normalised and checked, in batches; bad cells are reported."""
+        table = find_header(read_rows(path), self.headers())
+        by_header = {str(c.header): c for c in self.columns}
+        positions = [
+            (i, by_header[h], by_header[h].reader())
+            for i, h in enumerate(table.headers)
+            if h in by_header
+        ]
+        present = {str(c.header) for _i, c, _r in positions}
+        missing = [
+            str(c.header) for c in self.columns if c.required and str(c.header) not in present
+        ]
+        if missing:
+            raise SpreadsheetError(
+                _("缺少必填列:{names}。请使用下载的模板。").format(names="、".join(missing))
+            )
+        headers = {c.field: str(c.header) for c in self.columns}
+        required = _("必填,不能为空。")
+        batch: list[ParsedRow] = []
+        for number, cells in table.rows:
+            if not any(normalize.text(c) for c in cells):
+                continue  # blank rows between blocks are common
+            result.rows += 1
+            values, raw, ok = {}, {}, True
+            for i, column, read in positions:
+                cell = cells[i] if i < len(cells) else None
+                raw[column.field] = cell
+                try:
+                    value = read(cell)
+                except CellError as e:
+                    result.add_problem(number, headers[column.field], cell, str(e))
+                    ok = False
+                    continue
+                if column.required and value in (None, "", []):
+                    result.add_problem(number, headers[column.field], cell, required)
+                    ok = False
+                    continue
+                values[column.field] = value
+            if ok:
+                batch.append(ParsedRow(number, values, raw))
+            if len(batch) >= self.batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def run(
+        self,
+        path: Path | str,
+        user: Any,
+        commit: bool,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ImportResult:
+        """Check (and with `commit`, keep) the file's changes; all or nothing.
+
+        The dry run does the very same writes and rolls them back, so what it reports is
+        exactly what the commit will do.
+        """
+        result = ImportResult()
+        state = self.new_state(user)
+        try:
+            with transaction.atomic():
+                for batch in self.parse(path, result):
+                    self.apply_batch(batch, state, result)
+                    if progress:
+                        progress(result.rows, 0)
+                self.finish(state, result)
+                if result.problem_count or not commit:
+                    raise ImportAborted
+        except ImportAborted:
+            pass
+        except SpreadsheetError as e:
+            result.add_problem(0, "", "", str(e))
+        result.committed = commit and not result.problem_count
+        return result
+
+    def may_import(self, user: Any) -> bool:
+        meta = self.model._meta
+        return user.has_perm(f"{meta.app_label}.add_{meta.model_name}") or user.has_perm(
+            f"{meta.app_label}.change_{meta.model_name}"
+        )
+
+    # --- hooks for subclasses -------------------------------------------------------------
+
+    def new_state(self, user: Any) -> Any:
+        """What one run remembers between batches (lookups, rows already seen)."""
+        return {"user": user}
+
+    def apply_batch(self, batch: list[ParsedRow], state: Any, result: ImportResult) -> None:
+        """Check a batch against the database and write it (the run decides to keep it)."""
+        raise NotImplementedError
+
+    def finish(self, state: Any, result: ImportResult) -> None:
+        """Checks that need the whole file (after the last batch)."""
+
+    # --- writing -------------------------------------------------------------------------
+
+    def export_rows(self, queryset: models.QuerySet, user: Any) -> Iterable[Sequence[Any]]:
+        raise NotImplementedError
+
+    def headers(self) -> list[str]:
+        return [str(c.header) for c in self.columns]
+
+    def text_columns(self) -> list[int]:
+        return [i for i, c in enumerate(self.columns) if c.text]
+
+    def export_sheets(self, queryset: models.QuerySet, user: Any) -> list[SheetSpec]:
+        return [
+            SheetSpec(
+                self.sheet_name,
+                self.headers(),
+                self.export_rows(queryset, user),
+                self.text_columns(),
+                [max(10, len(c.header) * 2 + 2) for c in self.columns],
+            )
+        ]
+
+    def template_sheets(self) -> list[SheetSpec]:
+        """The template: the header, an example row, and a sheet explaining every column."""
+        explain = [
+            [str(c.header), _("必填") if c.required else _("选填"), str(c.help), c.allowed()]
+            for c in self.columns
+        ]
+        return [
+            SheetSpec(
+                self.sheet_name,
+                self.headers(),
+                [[self._example(c) for c in self.columns]],
+                self.text_columns(),
+                [max(10, len(c.header) * 2 + 2) for c in self.columns],
+            ),
+            SheetSpec(
+                str(_("填写说明")),
+                [_("列名"), _("是否必填"), _("说明"), _("可填的值")],
+                explain,
+                (),
+                (16, 10, 50, 60),
+            ),
+        ]
+
+    def _example(self, column: Column) -> Any:
+        if column.example != "":
+            return (
+                str(column.example)
+                if not isinstance(column.example, int | float)
+                else column.example
+            )
+        if column.choices is not None:
+            first = next(m for m in column.choices if m.value != "")
+            return str(first.label)
+        return ""
+
+
+def _import_job(job: Any, progress: Callable[[int, int], None]) -> dict:
+    """The background job behind an upload: a dry run, or the commit after it."""
+    layout = Layout.registry[job.params["layout"]]
+    result = layout.run(job.params["path"], job.user, job.params.get("commit", False), progress)
+    return result.as_dict()
+
+
+def register_jobs() -> None:
+    from bangfu.core import jobs
+
+    jobs.register("import")(_import_job)

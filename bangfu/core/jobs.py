@@ -1,0 +1,95 @@
+"""Background jobs without a broker: each job runs in its own `bangfu run-job ID` process.
+
+The embedded default (SQLite, no Redis/RabbitMQ) needs nothing else running. Tests and
+`BANGFU_JOBS_INLINE=1` run jobs in the calling process instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from bangfu.core.models import Job
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+_KINDS: dict[str, Callable[[Job, Progress], dict]] = {}
+
+
+def register(kind: str) -> Callable:
+    """Declare the function that runs jobs of a kind: f(job, progress) -> result dict."""
+
+    def decorator(func: Callable[[Job, Progress], dict]) -> Callable[[Job, Progress], dict]:
+        _KINDS[kind] = func
+        return func
+
+    return decorator
+
+
+def submit(kind: str, user: Any, params: dict, message: str = "") -> Job:
+    """Create a job and start it once the surrounding transaction commits."""
+    job = Job.objects.create(kind=kind, user=user, params=params, message=message)
+    transaction.on_commit(lambda: start(job.pk))
+    return job
+
+
+def start(job_id: int) -> None:
+    if getattr(settings, "BANGFU_JOBS_INLINE", False):
+        run(job_id)
+        return
+    log_dir = settings.VAR_DIR / "log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with (log_dir / "jobs.log").open("ab") as log:
+        subprocess.Popen(
+            [sys.executable, "-m", "bangfu", "run-job", str(job_id)],
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
+def run(job_id: int) -> Job:
+    """Run a queued job to its end, recording progress, result or the error."""
+    job = Job.objects.get(pk=job_id)
+    if job.state != Job.State.QUEUED:
+        return job
+    func = _KINDS[job.kind]
+    now = timezone.now()
+    Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING, started=now, heartbeat=now)
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        if time.monotonic() - last[0] < 0.5 and done < total:
+            return
+        last[0] = time.monotonic()
+        Job.objects.filter(pk=job.pk).update(progress=done, total=total, heartbeat=timezone.now())
+
+    try:
+        from bangfu.core.changelog import change_context
+
+        with change_context(user=job.user):
+            result = func(job, progress)
+    except Exception as e:
+        logger.exception("job %s failed", job.pk)
+        Job.objects.filter(pk=job.pk).update(
+            state=Job.State.FAILED, finished=timezone.now(), message=str(e)[:500]
+        )
+    else:
+        Job.objects.filter(pk=job.pk).update(
+            state=Job.State.SUCCEEDED,
+            finished=timezone.now(),
+            result=result,
+            progress=result.get("rows", 0) if isinstance(result, dict) else 0,
+        )
+    job.refresh_from_db()
+    return job

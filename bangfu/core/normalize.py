@@ -1,0 +1,198 @@
+"""Turning the values real spreadsheets carry into clean Python values.
+
+Village files arrive typed by hand in Excel and WPS: full-width digits and letters, stray
+spaces, dates as text in several styles or as Excel serial numbers, integers read back as
+floats (42.0). Each function returns a clean value or raises CellError with a reason a clerk
+can act on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+EXCEL_EPOCH = datetime.date(1899, 12, 30)  # serial 1 is 1900-01-01 (with Excel's leap bug)
+
+
+class CellError(ValueError):
+    """A cell's value cannot be used; the message says why."""
+
+
+def text(value: Any) -> str:
+    """NFKC (full-width → ASCII), surrounding and doubled spaces removed; 42.0 → "42"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    value = unicodedata.normalize("NFKC", str(value))
+    return " ".join(value.split())
+
+
+def code(value: Any) -> str:
+    """A code or number kept as text (household numbers, division codes): no spaces at all."""
+    if isinstance(value, float) and not value.is_integer():
+        raise CellError(_("应为编号,不应有小数。"))
+    return text(value).replace(" ", "")
+
+
+def id_number(value: Any) -> str:
+    """An ID number cell. A number cell has already lost digits: refuse it and say how to fix."""
+    if isinstance(value, float) or (isinstance(value, int) and len(str(value)) > 15):
+        raise CellError(
+            _(
+                "身份证号码被Excel存成了数字({value}),后几位已经丢失。请把该列设为“文本”格式后"
+                "重新填写号码,或在号码前加英文单引号。"
+            ).format(value=value)
+        )
+    return text(value).replace(" ", "").upper()
+
+
+def integer(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise CellError(_("应为整数。"))
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise CellError(_("应为整数,这里是{value}。").format(value=value))
+        return int(value)
+    cleaned = text(value).replace(",", "")
+    if not cleaned:
+        return None
+    if not re.fullmatch(r"[+-]?\d+(\.0+)?", cleaned):
+        raise CellError(_("应为整数,这里是“{value}”。").format(value=cleaned))
+    return int(Decimal(cleaned))
+
+
+def decimal(value: Any, places: int = 2) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise CellError(_("应为数字。"))
+    if isinstance(value, int | float):
+        number = Decimal(str(value))
+    else:
+        cleaned = text(value).replace(",", "").removesuffix("元").strip()
+        if not cleaned:
+            return None
+        try:
+            number = Decimal(cleaned)
+        except InvalidOperation:
+            raise CellError(_("应为数字,这里是“{value}”。").format(value=cleaned)) from None
+    if not number.is_finite():
+        raise CellError(_("应为数字。"))
+    return number.quantize(Decimal(1).scaleb(-places))
+
+
+_DATE_PATTERNS = [
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+]
+
+
+def date(value: Any) -> datetime.date | None:
+    """A date as a date cell, an Excel serial number, or text: 2016-03-01, 2016/3/1,
+    2016.3.1, 2016年3月1日, 20160301."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not float(value).is_integer():
+            value = int(value)  # a date-time serial: the fraction is the time of day
+        if 1 <= value <= 80000:  # an Excel serial number (80000 is the year 2119)
+            return EXCEL_EPOCH + datetime.timedelta(days=int(value))
+        value = str(int(value))  # perhaps 20160301 typed as a number
+    cleaned = text(value).replace(" ", "")
+    if cleaned.isdigit() and len(cleaned) <= 5 and int(cleaned) >= 1:
+        return EXCEL_EPOCH + datetime.timedelta(days=int(cleaned))
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(cleaned)
+        if match:
+            try:
+                return datetime.date(*(int(g) for g in match.groups()))
+            except ValueError:
+                raise CellError(_("日期不存在:{value}").format(value=cleaned)) from None
+    raise CellError(_("无法识别的日期“{value}”,请写成2016-03-01的样子。").format(value=cleaned))
+
+
+_TRUE = {"是", "有", "√", "✓", "1", "y", "yes", "true", "t", "对"}
+_FALSE = {"否", "无", "×", "✗", "0", "n", "no", "false", "f", "不是", "错"}
+
+
+def boolean(value: Any) -> bool | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    cleaned = text(value).lower()
+    if cleaned in _TRUE:
+        return True
+    if cleaned in _FALSE:
+        return False
+    raise CellError(_("应填“是”或“否”,这里是“{value}”。").format(value=cleaned))
+
+
+def choice_reader(choices: Any, many: bool = False) -> Any:
+    """A fast reader for a TextChoices column: Chinese label, English label or stored value.
+
+    Labels are looked up once here, not once per cell (a registry has millions of cells).
+    """
+    from django.utils import translation
+
+    lookup: dict[str, str] = {}
+    for member in choices:
+        lookup[member.value] = member.value
+    with translation.override("en"):
+        for member in choices:
+            lookup[str(member.label).lower()] = member.value
+    with translation.override("zh-hans"):
+        for member in choices:
+            lookup[str(member.label)] = member.value
+    allowed = "、".join(str(m.label) for m in choices if m.value)
+
+    def one(cleaned: str) -> str:
+        found = lookup.get(cleaned)
+        if found is None:
+            found = lookup.get(cleaned.lower())
+        if found is None:
+            raise CellError(
+                _("“{value}”不是可选值。可选:{allowed}").format(value=cleaned, allowed=allowed)
+            )
+        return found
+
+    def read_one(value: Any) -> str | None:
+        cleaned = text(value)
+        return one(cleaned) if cleaned else None
+
+    def read_many(value: Any) -> list[str]:
+        cleaned = text(value)
+        if not cleaned:
+            return []
+        return [one(p) for p in re.split(r"[、,,;;\s/]+", cleaned) if p]
+
+    return read_many if many else read_one
+
+
+def choice(value: Any, choices: Any) -> str | None:
+    """A TextChoices value from its Chinese label (or English label, or stored value)."""
+    return choice_reader(choices)(value)
+
+
+def choices_list(value: Any, choices: Any) -> list[str]:
+    """Several choice labels separated by 、 , ; or spaces."""
+    return choice_reader(choices, many=True)(value)

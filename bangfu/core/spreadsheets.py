@@ -1,0 +1,172 @@
+"""Reading and writing spreadsheets (.xlsx, .csv) as streams of rows, never whole files.
+
+Reading .xlsx uses python-calamine-plus (calamine, in Rust, row by row in constant memory);
+.csv is read as UTF-8 or, as Chinese Excel saves it, GB18030. Writing uses XlsxWriter in
+constant-memory mode. Row numbers are the spreadsheet's own (1 = the first row).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from django.utils.translation import gettext as _
+
+from bangfu.core.normalize import text
+
+HEADER_SEARCH_ROWS = 10
+
+
+class SpreadsheetError(ValueError):
+    """The file as a whole cannot be read (wrong type, no header row, broken file)."""
+
+
+def _csv_rows(path: Path) -> Iterator[list[Any]]:
+    with path.open("rb") as raw:
+        head = raw.read(65536)
+    encoding = "utf-8-sig"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        # A cut-off multi-byte character at the end of the sample is still UTF-8.
+        if e.start < len(head) - 3:
+            encoding = "gb18030"
+    with path.open(encoding=encoding, newline="") as f:
+        sample = f.read(8192)
+        f.seek(0)
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+        except csv.Error:
+            dialect = csv.excel
+        yield from csv.reader(f, dialect)
+
+
+def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
+    from python_calamine_plus import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        yield from workbook.stream_sheet_by_index(0)
+    except Exception as e:  # calamine raises its own error types for broken files
+        if isinstance(e, SpreadsheetError):
+            raise
+        raise SpreadsheetError(_("无法读取这个Excel文件:{error}").format(error=e)) from e
+
+
+def read_rows(path: Path | str) -> Iterator[list[Any]]:
+    """Every row of the first sheet as a list of cell values."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _csv_rows(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_rows(path)
+    raise SpreadsheetError(_("只能导入.xlsx或.csv文件,这是“{suffix}”文件。").format(suffix=suffix))
+
+
+@dataclass
+class Table:
+    """A sheet's header and its data rows, with their spreadsheet row numbers."""
+
+    headers: list[str]
+    rows: Iterator[tuple[int, list[Any]]]
+
+
+def find_header(rows: Iterable[list[Any]], known: Sequence[str]) -> Table:
+    """Find the header row among the first rows: the one naming most known columns.
+
+    A header merged over two rows (the name in the upper cell, an empty cell below it) or a
+    title row above the header are both common in county files; both are handled.
+    """
+    iterator = iter(rows)
+    head: list[list[Any]] = []
+    for row in iterator:
+        head.append(row)
+        if len(head) >= HEADER_SEARCH_ROWS:
+            break
+    known_set = set(known)
+    best, best_score, best_headers = -1, 0, []
+    for i, row in enumerate(head):
+        above = head[i - 1] if i > 0 else []
+        headers = []
+        for c, cell in enumerate(row):
+            name = text(cell)
+            if not name and c < len(above):
+                name = text(above[c])
+            headers.append(name.replace(" ", ""))
+        score = sum(1 for h in headers if h in known_set)
+        if score > best_score:
+            best, best_score, best_headers = i, score, headers
+    if best < 0:
+        raise SpreadsheetError(
+            _("在前{n}行没有找到表头。请使用下载的模板,表头须包含:{names}").format(
+                n=HEADER_SEARCH_ROWS, names="、".join(known[:6])
+            )
+        )
+
+    def data() -> Iterator[tuple[int, list[Any]]]:
+        for offset, row in enumerate(head[best + 1 :], start=best + 2):
+            yield offset, row
+        for number, row in enumerate(iterator, start=len(head) + 1):
+            yield number, row
+
+    return Table(headers=best_headers, rows=data())
+
+
+@dataclass
+class SheetSpec:
+    name: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence[Any]]
+    text_columns: Sequence[int] = ()
+    widths: Sequence[int] = ()
+
+
+def write_xlsx(target: Any, sheets: Sequence[SheetSpec]) -> None:
+    """Write sheets to an .xlsx path or file object, a row at a time (constant memory).
+
+    Text columns (ID numbers, codes) are written as text so Excel never turns them into
+    rounded numbers.
+    """
+    workbook = xlsxwriter.Workbook(
+        target,
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
+    as_text = workbook.add_format({"num_format": "@"})
+    for spec in sheets:
+        sheet = workbook.add_worksheet(spec.name)
+        for col, width in enumerate(spec.widths):
+            sheet.set_column(col, col, width, as_text if col in spec.text_columns else None)
+        for col in spec.text_columns:
+            if col >= len(spec.widths):
+                sheet.set_column(col, col, 20, as_text)
+        sheet.write_row(0, 0, list(spec.headers), bold)
+        sheet.freeze_panes(1, 0)
+        for r, row in enumerate(spec.rows, start=1):
+            for c, value in enumerate(row):
+                if value is None or value == "":
+                    continue
+                if c in spec.text_columns:
+                    sheet.write_string(r, c, str(value))
+                else:
+                    sheet.write(r, c, value)
+    workbook.close()
+
+
+def write_csv(target: Any, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """UTF-8 with a byte-order mark, so Excel on Chinese Windows opens it correctly."""
+    target.write("\ufeff")
+    writer = csv.writer(target)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])

@@ -1,0 +1,507 @@
+"""The registry layout (建档立卡): one row per person, the household's columns repeated.
+
+This is how county offices keep the registry in Excel; the same layout is the template, the
+household list's export and the import, so a file goes out and comes back unchanged.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Prefetch
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from bangfu.core import normalize
+from bangfu.core.changelog import record_bulk, serialize_instance
+from bangfu.core.imports import Column, ImportResult, Layout, ParsedRow
+from bangfu.core.personal import can_see_personal_data, mask
+from bangfu.geo.choices import Level
+from bangfu.geo.models import Region
+from bangfu.orgs.choices import Sex
+from bangfu.registry import idnumber
+from bangfu.registry.choices import (
+    Disability,
+    Education,
+    Health,
+    HouseholdAttribute,
+    HouseholdStatus,
+    HousingSafety,
+    LabourAbility,
+    PovertyCause,
+    Relation,
+    Schooling,
+)
+from bangfu.registry.models import Household, Person
+
+H = gettext_lazy
+HOUSEHOLD_COLUMNS = [
+    Column(
+        H("户编号"),
+        "number",
+        normalize.code,
+        required=True,
+        text=True,
+        help=H("全省唯一的户编号;再次导入时按户编号更新。"),
+        example="5205241162140001",
+    ),
+    Column(
+        H("所在村代码"),
+        "village",
+        normalize.code,
+        required=True,
+        text=True,
+        help=H("所在村的12位统计用区划代码。"),
+        example="520524116214",
+    ),
+    Column(H("所在村"), "village_name", help=H("仅供核对,导入时以村代码为准。"), example="宝山村"),
+    Column(H("贫困户属性"), "attribute", choices=HouseholdAttribute, required=True),
+    Column(H("识别年度"), "identified_year", normalize.integer, required=True, example=2014),
+    Column(H("主要致贫原因"), "main_cause", choices=PovertyCause, required=True),
+    Column(H("其他致贫原因"), "other_causes", choices=PovertyCause, many=True),
+    Column(H("住房安全"), "housing", choices=HousingSafety),
+    Column(H("住房面积(平方米)"), "housing_area", lambda v: normalize.decimal(v, 1), example=80),
+    Column(H("耕地面积(亩)"), "arable_land", normalize.decimal, example=2.5),
+    Column(H("联系电话"), "phone", normalize.code, text=True),
+    Column(H("银行账号"), "bank_account", normalize.code, text=True),
+    Column(H("不愁吃"), "food_ok", normalize.boolean, example="是"),
+    Column(H("不愁穿"), "clothing_ok", normalize.boolean, example="是"),
+    Column(H("义务教育有保障"), "education_ok", normalize.boolean, example="是"),
+    Column(H("基本医疗有保障"), "medical_ok", normalize.boolean, example="是"),
+    Column(H("住房安全有保障"), "housing_ok", normalize.boolean, example="否"),
+    Column(H("饮水安全有保障"), "water_ok", normalize.boolean, example="是"),
+    Column(H("脱贫状态"), "status", choices=HouseholdStatus),
+    Column(H("脱贫年度"), "exit_year", normalize.integer),
+]
+PERSON_COLUMNS = [
+    Column(H("姓名"), "name", required=True, example="谭世远"),
+    Column(
+        H("身份证号码"),
+        "id_number",
+        normalize.id_number,
+        text=True,
+        help=H("18位;该列请设为文本格式,否则Excel会把号码变成数字并丢失后几位。"),
+        example="520524196104020812",
+    ),
+    Column(H("与户主关系"), "relation", choices=Relation, required=True),
+    Column(H("性别"), "sex", choices=Sex, help=H("可不填,由身份证号码得出。")),
+    Column(H("出生日期"), "birth_date", normalize.date, help=H("可不填,由身份证号码得出。")),
+    Column(H("健康状况"), "health", choices=Health),
+    Column(H("残疾等级"), "disability", choices=Disability),
+    Column(H("文化程度"), "education", choices=Education),
+    Column(H("在校生状况"), "schooling", choices=Schooling),
+    Column(H("劳动能力"), "labour_ability", choices=LabourAbility),
+    Column(H("外出务工"), "migrant_work", normalize.boolean, example="否"),
+    Column(H("务工时间(月)"), "migrant_months", normalize.integer, example=0),
+    Column(H("参加城乡居民基本医疗保险"), "medical_insurance", normalize.boolean, example="是"),
+    Column(H("参加城乡居民基本养老保险"), "pension_insurance", normalize.boolean, example="是"),
+    Column(H("参加大病保险"), "serious_illness_insurance", normalize.boolean, example="否"),
+]
+HOUSEHOLD_FIELDS = [c.field for c in HOUSEHOLD_COLUMNS if c.field not in ("number", "village_name")]
+PERSON_FIELDS = [c.field for c in PERSON_COLUMNS]
+PERSONAL = {"id_number", "phone", "bank_account"}
+
+
+@dataclass
+class _State:
+    user: Any
+    villages: dict[str, tuple[int, str]] = field(default_factory=dict)  # code → (pk, name)
+    can_add: bool = False
+    households: dict[str, tuple[int, tuple]] = field(default_factory=dict)  # number → row, values
+    ids: dict[str, int] = field(default_factory=dict)  # ID number → first row
+    touched: dict[int, int] = field(default_factory=dict)  # household pk → first row
+
+
+def _is_masked(value: Any) -> bool:
+    return isinstance(value, str) and "*" in value
+
+
+class HouseholdLayout(Layout):
+    key = "households"
+    title = gettext_lazy("贫困户及家庭成员")
+    model = Household
+    columns = [*HOUSEHOLD_COLUMNS, *PERSON_COLUMNS]
+    sheet_name = "registry"
+
+    def new_state(self, user: Any) -> _State:
+        villages = Region.objects.restrict(user, "view").filter(level=Level.VILLAGE)
+        return _State(
+            user=user,
+            villages={
+                code: (pk, name) for pk, code, name in villages.values_list("pk", "code", "name")
+            },
+            can_add=user.has_perm("registry.add_household")
+            and user.has_perm("registry.add_person"),
+        )
+
+    # --- import ----------------------------------------------------------------------------
+
+    def apply_batch(self, batch: list[ParsedRow], state: _State, result: ImportResult) -> None:
+        groups: dict[str, list[ParsedRow]] = defaultdict(list)
+        for row in batch:
+            groups[row.values["number"]].append(row)
+        numbers = list(groups)
+        existing = {h.number: h for h in Household.objects.filter(number__in=numbers)}
+        changeable = set(
+            Household.objects.restrict(state.user, "change")
+            .filter(number__in=numbers)
+            .values_list("pk", flat=True)
+        )
+        to_create, to_update, changes = [], [], []
+        households: dict[str, Household] = {}
+        for number, rows in groups.items():
+            household = self._household(
+                number, rows, existing.get(number), changeable, state, result
+            )
+            if household is None:
+                continue
+            households[number] = household
+            if household.pk is None:
+                to_create.append(household)
+            elif household._import_changed:
+                to_update.append(household)
+        Household.objects.bulk_create(to_create, batch_size=1000)
+        if to_update:
+            Household.objects.bulk_update(
+                to_update, [*HOUSEHOLD_FIELDS, "county_code", "updated"], batch_size=1000
+            )
+        for h in to_create:
+            changes.append((h, "create", None, serialize_instance(h)))
+        for h in to_update:
+            changes.append((h, "update", h._changelog_snapshot, serialize_instance(h)))
+        result.count("created", str(_("贫困户")), len(to_create))
+        result.count("updated", str(_("贫困户")), len(to_update))
+        result.count(
+            "unchanged", str(_("贫困户")), len(households) - len(to_create) - len(to_update)
+        )
+        for h in households.values():
+            state.touched.setdefault(h.pk, groups[h.number][0].number)
+        self._people(groups, households, state, result, changes)
+        record_bulk(changes, state.user)
+
+    def _household(
+        self,
+        number: str,
+        rows: list[ParsedRow],
+        current: Household | None,
+        changeable: set[int],
+        state: _State,
+        result: ImportResult,
+    ) -> Household | None:
+        first = rows[0]
+        fields = [f for f in HOUSEHOLD_FIELDS if f in first.values]
+        signature = tuple(first.values.get(f) for f in fields)
+        seen = state.households.get(number)
+        for row in rows[1:]:
+            self._same_household(row, first, fields, result)
+        if seen is not None and seen[1] != signature:
+            result.add_problem(
+                first.number,
+                str(_("户编号")),
+                number,
+                _("与第{row}行同一户的户信息不一致。").format(row=seen[0]),
+            )
+            return None
+        state.households.setdefault(number, (first.number, signature))
+        village = state.villages.get(first.values["village"])
+        if village is None:
+            result.add_problem(
+                first.number,
+                str(_("所在村代码")),
+                first.values["village"],
+                _("找不到这个村,或它不在您的管辖范围内。"),
+            )
+            return None
+        if current is None:
+            if not state.can_add:
+                result.add_problem(
+                    first.number, str(_("户编号")), number, _("您没有新增贫困户的权限。")
+                )
+                return None
+            household = Household(number=number)
+        elif current.pk not in changeable:
+            result.add_problem(
+                first.number, str(_("户编号")), number, _("该户不在您的管辖范围内,不能修改。")
+            )
+            return None
+        else:
+            household = current
+        before = {f: getattr(household, f) for f in fields if f != "village"}
+        before_village = household.village_id
+        for f in fields:
+            value = first.values[f]
+            if f == "village":
+                household.village_id = village[0]
+                household.county_code = first.values["village"][:6]
+            elif f in PERSONAL and _is_masked(value):
+                continue  # exported masked: keep what is stored
+            elif value is None and f in ("housing_area", "arable_land"):
+                setattr(household, f, 0)
+            elif value is None and f in (
+                "food_ok",
+                "clothing_ok",
+                "education_ok",
+                "medical_ok",
+                "housing_ok",
+                "water_ok",
+            ):
+                setattr(household, f, False)
+            elif value is None and f in ("housing", "status", "phone", "bank_account"):
+                setattr(household, f, Household._meta.get_field(f).get_default())
+            else:
+                setattr(household, f, value)
+        household._import_changed = (
+            household.pk is None
+            or before_village != household.village_id
+            or any(getattr(household, f) != v for f, v in before.items())
+        )
+        try:
+            household.clean_fields(exclude=["village", "head_name", "county_code"])
+            household.clean()
+            if household.status == HouseholdStatus.LIFTED and not household.exit_year:
+                raise ValidationError({"exit_year": _("已脱贫的户须填写脱贫年度。")})
+        except ValidationError as e:
+            self._report(e, first.number, result)
+            return None
+        return household
+
+    def _same_household(
+        self, row: ParsedRow, first: ParsedRow, fields: list[str], result: ImportResult
+    ) -> None:
+        for f in fields:
+            if row.values.get(f) != first.values.get(f):
+                column = next(c for c in self.columns if c.field == f)
+                result.add_problem(
+                    row.number,
+                    str(column.header),
+                    row.cells.get(f),
+                    _("与第{row}行同一户的值不一致。").format(row=first.number),
+                )
+                return
+
+    def _people(
+        self,
+        groups: dict[str, list[ParsedRow]],
+        households: dict[str, Household],
+        state: _State,
+        result: ImportResult,
+        changes: list,
+    ) -> None:
+        rows = [r for number in households for r in groups[number]]
+        numbers = [
+            r.values["id_number"]
+            for r in rows
+            if r.values.get("id_number") and not _is_masked(r.values["id_number"])
+        ]
+        by_id = {p.id_number: p for p in Person.objects.filter(id_number__in=numbers)}
+        by_name: dict[tuple[int, str], Person] = {}
+        for p in Person.objects.filter(household_id__in=[h.pk for h in households.values()]):
+            by_name.setdefault((p.household_id, p.name), p)
+        to_create, to_update, unchanged = [], [], 0
+        heads: dict[int, str] = {}
+        for row in rows:
+            household = households[row.values["number"]]
+            person = self._person(row, household, by_id, by_name, state, result)
+            if person is None:
+                continue
+            if person.relation == Relation.HEAD:
+                heads[household.pk] = person.name
+            if person.pk is None:
+                to_create.append(person)
+            elif person._import_changed:
+                to_update.append(person)
+            else:
+                unchanged += 1
+        Person.objects.bulk_create(to_create, batch_size=1000)
+        present = [f for f in PERSON_FIELDS if any(f in r.values for r in rows[:1])]
+        if to_update:
+            Person.objects.bulk_update(
+                to_update,
+                [*present, "sex", "birth_date", "county_code", "updated"],
+                batch_size=1000,
+            )
+        for p in to_create:
+            changes.append((p, "create", None, serialize_instance(p)))
+        for p in to_update:
+            changes.append((p, "update", p._changelog_snapshot, serialize_instance(p)))
+        label = str(_("家庭成员"))
+        result.count("created", label, len(to_create))
+        result.count("updated", label, len(to_update))
+        result.count("unchanged", label, unchanged)
+        renamed = [h for h in households.values() if h.pk in heads and h.head_name != heads[h.pk]]
+        for h in renamed:
+            h.head_name = heads[h.pk]
+        Household.objects.bulk_update(renamed, ["head_name"], batch_size=1000)
+
+    def _person(
+        self,
+        row: ParsedRow,
+        household: Household,
+        by_id: dict[str, Person],
+        by_name: dict[tuple[int, str], Person],
+        state: _State,
+        result: ImportResult,
+    ) -> Person | None:
+        values = row.values
+        number = values.get("id_number") or ""
+        masked = _is_masked(number)
+        info = None
+        if number and not masked:
+            try:
+                info = idnumber.parse(number)
+            except ValidationError as e:
+                result.add_problem(
+                    row.number, str(_("身份证号码")), row.cells.get("id_number"), e.messages[0]
+                )
+                return None
+            number = info.number
+            first_row = state.ids.setdefault(number, row.number)
+            if first_row != row.number:
+                result.add_problem(
+                    row.number,
+                    str(_("身份证号码")),
+                    number,
+                    _("与第{row}行的身份证号码重复。").format(row=first_row),
+                )
+                return None
+            for f, derived, label in (
+                ("sex", info.sex, _("性别")),
+                ("birth_date", info.birth_date, _("出生日期")),
+            ):
+                given = values.get(f)
+                if given and given != derived:
+                    shown = Sex(derived).label if f == "sex" else derived.isoformat()
+                    result.add_problem(
+                        row.number,
+                        str(label),
+                        row.cells.get(f),
+                        _("与身份证号码不符:号码显示为{value}。").format(value=shown),
+                    )
+                    return None
+        person = by_id.get(number) if info else None
+        if person is not None and person.household_id != household.pk:
+            other = (
+                Household.objects.filter(pk=person.household_id)
+                .values_list("number", flat=True)
+                .first()
+            )
+            result.add_problem(
+                row.number,
+                str(_("身份证号码")),
+                number,
+                _("该身份证号码已登记在{household}。").format(household=other),
+            )
+            return None
+        if person is None:
+            person = by_name.get((household.pk, values["name"]))
+            if person is not None and info and person.id_number and person.id_number != number:
+                person = None  # same name, different person
+        if person is None:
+            if masked:
+                result.add_problem(
+                    row.number,
+                    str(_("身份证号码")),
+                    number,
+                    _("号码已打码,找不到对应的成员;请填写完整号码。"),
+                )
+                return None
+            person = Person(household=household)
+        before = {f: getattr(person, f) for f in PERSON_FIELDS}
+        for f in PERSON_FIELDS:
+            if f not in values:
+                continue
+            value = values[f]
+            if f == "id_number":
+                if masked:
+                    continue
+                value = number
+            elif f in ("sex", "birth_date"):
+                value = (
+                    value
+                    or (getattr(info, "sex" if f == "sex" else "birth_date") if info else None)
+                    or getattr(person, f)
+                )
+            elif value is None:
+                value = Person._meta.get_field(f).get_default()
+                if value is None and f != "birth_date":
+                    value = ""
+            setattr(person, f, value)
+        if info:
+            person.sex = person.sex or info.sex
+            person.birth_date = person.birth_date or info.birth_date
+        person.household = household
+        person.county_code = household.county_code
+        person._import_changed = person.pk is None or any(
+            getattr(person, f) != v for f, v in before.items()
+        )
+        try:
+            person.clean_fields(exclude=["household", "county_code"])
+        except ValidationError as e:
+            self._report(e, row.number, result)
+            return None
+        return person
+
+    def finish(self, state: _State, result: ImportResult) -> None:
+        """Every household the file touched has exactly one head (people may span batches)."""
+        pks = list(state.touched)
+        for start in range(0, len(pks), 5000):
+            chunk = pks[start : start + 5000]
+            counts = dict(
+                Person.objects.filter(household_id__in=chunk, relation=Relation.HEAD)
+                .values_list("household_id")
+                .annotate(n=Count("pk"))
+                .values_list("household_id", "n")
+            )
+            for pk in chunk:
+                n = counts.get(pk, 0)
+                if n != 1:
+                    result.add_problem(
+                        state.touched[pk],
+                        str(_("与户主关系")),
+                        "",
+                        _("每户须有且只有一名户主,这一户有{n}名。").format(n=n),
+                    )
+
+    def _report(self, error: ValidationError, row: int, result: ImportResult) -> None:
+        by_field = {c.field: c.header for c in self.columns}
+        for f, messages in error.message_dict.items():
+            result.add_problem(row, str(by_field.get(f, f)), "", messages[0])
+
+    # --- export ----------------------------------------------------------------------------
+
+    def export_rows(self, queryset: models.QuerySet, user: Any) -> Iterator[Sequence[Any]]:
+        reveal = can_see_personal_data(user)
+        household_cells = self._cell_writers(HOUSEHOLD_COLUMNS, reveal)
+        person_cells = self._cell_writers(PERSON_COLUMNS, reveal)
+        people = Prefetch("people", queryset=Person.objects.order_by("pk"))
+        households = queryset.select_related("village").prefetch_related(people).order_by("number")
+        blank = [""] * len(PERSON_COLUMNS)
+        for household in households.iterator(chunk_size=2000):
+            head = [cell(household) for cell in household_cells]
+            members = household.people.all()
+            if not members:
+                yield head + blank
+            for person in members:
+                yield head + [cell(person) for cell in person_cells]
+
+    def _cell_writers(self, columns: Sequence[Column], reveal: bool) -> list:
+        """One function per column turning an object into its cell value."""
+        cells = []
+        for column in columns:
+            if column.field == "village":
+                cells.append(lambda obj: obj.village.code)
+            elif column.field == "village_name":
+                cells.append(lambda obj: obj.village.name)
+            elif column.field in PERSONAL and not reveal:
+                cells.append(
+                    lambda obj, f=column.field: mask(getattr(obj, f)) if getattr(obj, f) else ""
+                )
+            else:
+                write = column.writer()
+                cells.append(lambda obj, f=column.field, w=write: w(getattr(obj, f)))
+        return cells
