@@ -55,12 +55,23 @@ def _json_value(value: Any) -> Any:
 
 def serialize_instance(instance: models.Model) -> dict[str, Any]:
     exclude = set(getattr(instance, "changelog_exclude", ()))
+    deferred = instance.get_deferred_fields()
     data = {}
     for field in instance._meta.concrete_fields:
-        if field.name in exclude:
+        if field.name in exclude or field.attname in deferred:
             continue
         data[field.name] = _json_value(field.value_from_object(instance))
     return data
+
+
+def serialize_values(model: type[models.Model], values: dict[str, Any]) -> dict[str, Any]:
+    """Like serialize_instance, from a row's values keyed by attribute name."""
+    exclude = set(getattr(model, "changelog_exclude", ()))
+    return {
+        field.name: _json_value(values[field.attname])
+        for field in model._meta.concrete_fields
+        if field.name not in exclude and field.attname in values
+    }
 
 
 def _record(instance: Any, action: str, before: dict | None, after: dict | None) -> None:
@@ -92,9 +103,12 @@ def _on_save(sender: type, instance: Any, created: bool, raw: bool = False, **kw
     if raw or not isinstance(instance, BaseModel):
         return
     after = instance.changelog_data()
-    before = None if created else getattr(instance, "_changelog_snapshot", None)
+    before = None if created else instance.changelog_before()
+    if before is not None:
+        after_keys = set(before)
+        after = {k: v for k, v in after.items() if k in after_keys or created}
     _record(instance, "create" if created else "update", before, after)
-    instance._changelog_snapshot = after
+    instance.changelog_saved()
 
 
 def _on_delete(sender: type, instance: Any, **kwargs: Any) -> None:
@@ -102,7 +116,7 @@ def _on_delete(sender: type, instance: Any, **kwargs: Any) -> None:
 
     if not isinstance(instance, BaseModel):
         return
-    before = getattr(instance, "_changelog_snapshot", None) or instance.changelog_data()
+    before = instance.changelog_before() or instance.changelog_data()
     _record(instance, "delete", before, None)
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.core.models import BaseModel
+from bangfu.core.personal import can_see_personal_data, mask
 
 
 class SearchWidget(forms.TextInput):
@@ -18,9 +19,12 @@ class SearchWidget(forms.TextInput):
     The field's value is the matched object's natural key (code, number or id).
     """
 
-    def __init__(self, model_label: str, attrs: dict | None = None) -> None:
+    def __init__(
+        self, model_label: str, attrs: dict | None = None, everywhere: bool = False
+    ) -> None:
         super().__init__(attrs)
         self.model_label = model_label
+        self.everywhere = everywhere  # search beyond the user's scope (public data only)
 
     def get_context(self, name: str, value: Any, attrs: dict | None) -> dict:
         attrs = dict(attrs or {})
@@ -32,7 +36,9 @@ class SearchWidget(forms.TextInput):
                 "hx-get": reverse("core:search", args=[self.model_label]),
                 "hx-trigger": "input changed delay:250ms, focus once",
                 "hx-target": f"#{list_id}",
-                "hx-vals": json.dumps({"field": name}),
+                "hx-vals": json.dumps(
+                    {"field": name, **({"everywhere": 1} if self.everywhere else {})}
+                ),
                 "placeholder": _("输入名称或编号搜索"),
             }
         )
@@ -43,13 +49,34 @@ class SearchWidget(forms.TextInput):
     template_name = "core/widgets/search.html"
 
 
+class NaturalKeyChoiceField(forms.ModelChoiceField):
+    """A choice typed as a natural key (a village's code, a household's number).
+
+    A model form's initial value for a foreign key is the related row's id; show its natural
+    key instead, so an edit page posted back unchanged still validates.
+    """
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int) and self.to_field_name:
+            found = self.queryset.model._default_manager.filter(pk=value).values_list(
+                self.to_field_name, flat=True
+            )
+            return found.first() or value
+        return super().prepare_value(value)
+
+
 class BootstrapMixin:
-    """Bootstrap classes on every widget, and FK choices limited to what the user may see."""
+    """Bootstrap classes on every widget, FK choices limited to what the user may see, and
+    personal data shown masked to users without the right to see it."""
+
+    # Fields whose choices are not narrowed to the user's scope (e.g. a village to claim).
+    unrestricted_fields: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        for field in self.fields.values():
+        self._mask_personal_data()
+        for name, field in self.fields.items():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
@@ -59,17 +86,47 @@ class BootstrapMixin:
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
             queryset = getattr(field, "queryset", None)
-            if user is not None and queryset is not None and issubclass(queryset.model, BaseModel):
-                field.queryset = queryset.restrict(user, "view")
+            if queryset is not None and issubclass(queryset.model, BaseModel):
+                if user is not None and name not in self.unrestricted_fields:
+                    queryset = queryset.restrict(user, "view")
+                field.queryset = queryset.model.for_choices(queryset)
             if isinstance(widget, forms.DateInput):
                 widget.input_type = "date"
                 widget.format = "%Y-%m-%d"
+
+    def _mask_personal_data(self) -> None:
+        """Show stored personal data masked; a value posted back still masked keeps it."""
+        instance = getattr(self, "instance", None)
+        if instance is None or not instance.pk or can_see_personal_data(self.user):
+            return
+        for name in getattr(instance, "personal_fields", ()):
+            stored = getattr(instance, name, "")
+            if name in self.fields and stored:
+                self.initial[name] = mask(stored)
+                self.fields[name].help_text = _("已打码;不修改则保留原值。")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        instance = getattr(self, "instance", None)
+        if instance is None or not instance.pk or can_see_personal_data(self.user):
+            return data
+        for name in getattr(instance, "personal_fields", ()):
+            stored = getattr(instance, name, "")
+            if stored and data.get(name) == mask(stored):
+                data[name] = stored
+        return data
 
 
 class BaseModelForm(BootstrapMixin, forms.ModelForm):
     """A model form that carries the record's version, so a stale edit is refused, not applied."""
 
     loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.instance.pk and not data.get("loaded_version"):
+            raise forms.ValidationError(_("页面已过期,请重新打开后再保存。"))
+        return data
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

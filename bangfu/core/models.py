@@ -29,7 +29,10 @@ class RestrictedQuerySet(models.QuerySet):
         perm = f"{model._meta.app_label}.{action}_{model._meta.model_name}"
         if not user.has_perm(perm):
             return self.none()
-        return self.filter(model.scope_q(user.scope))
+        queryset = self.filter(model.scope_q(user.scope))
+        if action != "view":
+            queryset = queryset.filter(model.edit_q(user))
+        return queryset
 
 
 class BaseModel(models.Model):
@@ -56,6 +59,16 @@ class BaseModel(models.Model):
     class Meta:
         abstract = True
 
+    @classmethod
+    def edit_q(cls, user: User) -> Q:
+        """Which in-scope objects the user may change, beyond scope (e.g. only their own)."""
+        return Q()
+
+    @classmethod
+    def for_choices(cls, queryset: models.QuerySet) -> models.QuerySet:
+        """The queryset a select box lists: joins what __str__ needs (no query per option)."""
+        return queryset
+
     def get_absolute_url(self) -> str:
         return reverse(f"{self._meta.app_label}:{self._meta.model_name}_detail", args=[self.pk])
 
@@ -78,14 +91,41 @@ class BaseModel(models.Model):
     @classmethod
     def from_db(cls, db: Any, field_names: Any, values: Any) -> BaseModel:
         instance = super().from_db(db, field_names, values)
-        instance._changelog_snapshot = instance.changelog_data()
+        # The row as loaded (cheap: no copy of values); the change log's "before" is built
+        # from it only when the object is saved.
+        instance._loaded_values = dict(zip(field_names, values, strict=True))
         return instance
 
+    def refresh_from_db(self, *args: Any, fields: Any = None, **kwargs: Any) -> None:
+        super().refresh_from_db(*args, fields=fields, **kwargs)
+        loaded = getattr(self, "_loaded_values", None)
+        if loaded is not None:  # fields loaded later (deferred, refreshed) join the "before"
+            names = set(fields) if fields else None
+            for f in self._meta.concrete_fields:
+                if names is None or f.name in names or f.attname in names:
+                    loaded[f.attname] = getattr(self, f.attname)
+
     def changelog_data(self) -> dict[str, Any]:
-        """The object's fields as JSON-safe values, for the change log's before/after."""
+        """The object's current fields as JSON-safe values (deferred fields left out)."""
         from bangfu.core.changelog import serialize_instance
 
         return serialize_instance(self)
+
+    def changelog_before(self) -> dict[str, Any] | None:
+        """The fields as they were loaded from the database, JSON-safe; None if never loaded."""
+        from bangfu.core.changelog import serialize_values
+
+        loaded = getattr(self, "_loaded_values", None)
+        return None if loaded is None else serialize_values(type(self), loaded)
+
+    def changelog_saved(self) -> None:
+        """After a logged save, the current state is the next change's "before"."""
+        deferred = self.get_deferred_fields()
+        self._loaded_values = {
+            f.attname: getattr(self, f.attname)
+            for f in self._meta.concrete_fields
+            if f.attname not in deferred
+        }
 
     def changelog_parent(self) -> models.Model | None:
         """The object whose history should also show this object's changes (a person's household)."""

@@ -284,5 +284,10 @@ class SearchView(LoginRequiredMixin, View):
         if search is None:
             raise Http404
         q = request.GET.get(request.GET.get("field", "q"), "") or request.GET.get("q", "")
-        results = search(model.objects.restrict(request.user, "view"), q.strip())[:20]
+        queryset = model.objects.restrict(request.user, "view")
+        if request.GET.get("everywhere") and getattr(model, "public_search", False):
+            queryset = (
+                model.objects.all() if request.user.has_perm(perm_name(model, "view")) else queryset
+            )
+        results = search(queryset, q.strip())[:20]
         return render(request, "core/widgets/search_options.html", {"results": results})

@@ -1,12 +1,11 @@
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from bangfu.core.forms import BaseModelForm, SearchWidget
+from bangfu.core.forms import BaseModelForm, NaturalKeyChoiceField, SearchWidget
 from bangfu.geo.choices import Level
 from bangfu.geo.models import Region
 
 
-class VillageField(forms.ModelChoiceField):
+class VillageField(NaturalKeyChoiceField):
     """Pick a village by typing its name; the value is its 12-digit code."""
 
     def __init__(self, **kwargs) -> None:

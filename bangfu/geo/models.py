@@ -55,6 +55,8 @@ class Region(BaseModel):
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
 
     scope_region_path = "code"
+    # Division names and codes are public statistics: anyone may search them (e.g. to claim).
+    public_search = True
 
     class Meta:
         ordering = ["code"]

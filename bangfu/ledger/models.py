@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -141,6 +142,22 @@ class Activity(LedgerModel):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.village}"
+
+    @classmethod
+    def edit_q(cls, user: Any) -> Q:
+        """Members change only their own entries, and only until the committee accepts them."""
+        from bangfu.accounts.choices import Role
+
+        if user.is_superuser or user.role != Role.MEMBER:
+            return Q()
+        own = Q(author=user)
+        if user.member_id:
+            own |= Q(
+                pk__in=ActivityParticipant.objects.filter(member_id=user.member_id).values(
+                    "activity_id"
+                )
+            )
+        return own & ~Q(state=ReviewState.ACCEPTED)
 
     def clean(self) -> None:
         super().clean()

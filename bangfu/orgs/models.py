@@ -84,6 +84,10 @@ class Branch(BaseModel):
     def __str__(self) -> str:
         return f"{self.unit.short_name or self.unit.name} {self.name}"
 
+    @classmethod
+    def for_choices(cls, queryset: models.QuerySet) -> models.QuerySet:
+        return queryset.select_related("unit")
+
     @property
     def secretary(self) -> Member | None:
         return self.members.filter(is_secretary=True).first()
@@ -141,6 +145,10 @@ class Member(BaseModel):
     @property
     def unit(self) -> Unit:
         return self.branch.unit
+
+    @classmethod
+    def for_choices(cls, queryset: models.QuerySet) -> models.QuerySet:
+        return queryset.select_related("branch__unit")
 
     @classmethod
     def search(cls, queryset: models.QuerySet, text: str) -> list[tuple[str, str]]:

@@ -173,7 +173,7 @@ class HouseholdLayout(Layout):
         for h in to_create:
             changes.append((h, "create", None, serialize_instance(h)))
         for h in to_update:
-            changes.append((h, "update", h._changelog_snapshot, serialize_instance(h)))
+            changes.append((h, "update", h.changelog_before(), serialize_instance(h)))
         result.count("created", str(_("贫困户")), len(to_create))
         result.count("updated", str(_("贫困户")), len(to_update))
         result.count(
@@ -328,7 +328,7 @@ class HouseholdLayout(Layout):
         for p in to_create:
             changes.append((p, "create", None, serialize_instance(p)))
         for p in to_update:
-            changes.append((p, "update", p._changelog_snapshot, serialize_instance(p)))
+            changes.append((p, "update", p.changelog_before(), serialize_instance(p)))
         label = str(_("家庭成员"))
         result.count("created", label, len(to_create))
         result.count("updated", label, len(to_update))

@@ -45,10 +45,9 @@ class HouseholdEditMixin:
     def get_formset(self) -> Any:
         instance = self.object if getattr(self, "object", None) else Household()
         data = self.request.POST if self.request.method == "POST" else None
-        formset = PeopleFormSet(data, instance=instance, prefix="people")
-        for form in formset.forms:
-            form.user = self.request.user
-        return formset
+        return PeopleFormSet(
+            data, instance=instance, prefix="people", form_kwargs={"user": self.request.user}
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -158,3 +158,14 @@ def test_users_without_history_permission_do_not_see_it(login, world, role):
     page = login(role).get(reverse("ledger:activity_detail", args=[world.activity_a.pk]))
     assert page.status_code == 200
     assert page.context.get("history") is None
+
+
+def test_partly_loaded_objects_load_and_log_without_recursion(world):
+    from bangfu.registry.models import Household
+
+    household = Household.objects.only("number").get(pk=world.household_a.pk)
+    household.refresh_from_db(fields=["status"])
+    household.status = "monitored"
+    household.save(update_fields=["status"])
+    change = _changes(household, "update").first()
+    assert ("status", "poor", "monitored") in change.diff()

@@ -99,3 +99,34 @@ def test_empty_days_quantity_and_amount_mean_zero(login, world):
     assert response.status_code == 302
     activity = Activity.objects.latest("pk")
     assert (activity.days, activity.quantity, activity.amount) == (0, 0, 0)
+
+
+def test_a_member_cannot_change_accepted_or_other_peoples_entries(login, world):
+    client = login("member_a")
+    # activity_a is accepted and member_a took part: accepted entries are the committee's.
+    assert (
+        client.get(reverse("ledger:activity_edit", args=[world.activity_a.pk])).status_code == 404
+    )
+    other = Activity.objects.create(
+        campaign=world.campaign,
+        kind="service_visit",
+        date=datetime.date(2016, 6, 2),
+        village=world.baoshan,
+        unit=world.unit_a,
+        branch=world.branch_a,
+        summary="他人",
+        state="submitted",
+    )
+    other.participations.create(member=world.secretary_a)
+    assert client.get(reverse("ledger:activity_edit", args=[other.pk])).status_code == 404
+    response = client.post(
+        reverse("ledger:activity_add"), _activity(world, participants=[world.member_a.pk])
+    )
+    own = Activity.objects.latest("pk")
+    assert response["Location"] == own.get_absolute_url()
+    assert client.get(reverse("ledger:activity_edit", args=[own.pk])).status_code == 200
+    # The unit committee may still correct any entry of its unit.
+    assert (
+        login("unit_a").get(reverse("ledger:activity_edit", args=[world.activity_a.pk])).status_code
+        == 200
+    )

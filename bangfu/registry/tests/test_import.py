@@ -18,23 +18,56 @@ from bangfu.registry import idnumber
 from bangfu.registry.models import Household, Person
 
 LAYOUT = Layout.registry["households"]
-HEADERS = ["户编号", "所在村代码", "所在村", "贫困户属性", "识别年度", "主要致贫原因",
-           "其他致贫原因", "不愁吃", "脱贫状态", "姓名", "身份证号码", "与户主关系", "性别",
-           "出生日期", "健康状况", "劳动能力"]
+HEADERS = [
+    "户编号",
+    "所在村代码",
+    "所在村",
+    "贫困户属性",
+    "识别年度",
+    "主要致贫原因",
+    "其他致贫原因",
+    "不愁吃",
+    "脱贫状态",
+    "姓名",
+    "身份证号码",
+    "与户主关系",
+    "性别",
+    "出生日期",
+    "健康状况",
+    "劳动能力",
+]
 
 
 def ident(seq, born=datetime.date(1961, 4, 2), sex="M", county="520524"):
     return idnumber.make(county, born, seq, sex)
 
 
-def row(number="5205241162140101", village="520524116214", name="谭世远", id_number=None,
-        relation="户主", **extra):
-    values = {"户编号": number, "所在村代码": village, "所在村": "宝山村", "贫困户属性": "一般贫困户",
-              "识别年度": 2014, "主要致贫原因": "因病", "其他致贫原因": "缺资金、缺技术",
-              "不愁吃": "是", "脱贫状态": "未脱贫", "姓名": name,
-              "身份证号码": ident(101) if id_number is None else id_number,
-              "与户主关系": relation, "性别": "", "出生日期": "", "健康状况": "健康",
-              "劳动能力": "普通劳动力"}
+def row(
+    number="5205241162140101",
+    village="520524116214",
+    name="谭世远",
+    id_number=None,
+    relation="户主",
+    **extra,
+):
+    values = {
+        "户编号": number,
+        "所在村代码": village,
+        "所在村": "宝山村",
+        "贫困户属性": "一般贫困户",
+        "识别年度": 2014,
+        "主要致贫原因": "因病",
+        "其他致贫原因": "缺资金、缺技术",
+        "不愁吃": "是",
+        "脱贫状态": "未脱贫",
+        "姓名": name,
+        "身份证号码": ident(101) if id_number is None else id_number,
+        "与户主关系": relation,
+        "性别": "",
+        "出生日期": "",
+        "健康状况": "健康",
+        "劳动能力": "普通劳动力",
+    }
     values.update(extra)
     return values
 
@@ -73,17 +106,35 @@ def test_a_new_household_with_its_people_is_imported(tmp_path, world):
     assert household.other_causes == ["lack_funds", "lack_skills"]
     assert household.food_ok is True
     person = household.people.get(name="谭小")
-    assert (person.sex, person.birth_date, person.county_code) == ("M", datetime.date(1990, 1, 9), "520524")
+    assert (person.sex, person.birth_date, person.county_code) == (
+        "M",
+        datetime.date(1990, 1, 9),
+        "520524",
+    )
     assert result.created == {"贫困户": 1, "家庭成员": 2}
-    assert ObjectChange.objects.filter(object_repr="谭小", action="create", user=world.users["office"]).exists()
+    assert ObjectChange.objects.filter(
+        object_repr="谭小", action="create", user=world.users["office"]
+    ).exists()
 
 
 def test_real_file_values_are_normalised(tmp_path, world):
     number = ident(103, sex="F")
-    fullwidth = number[:17].translate(str.maketrans("0123456789", "０１２３４５６７８９")) + number[17].lower()
-    rows = [row(number=" 5205241162140102 ", name=" 罗  英 ", id_number=fullwidth,
-                relation="户主", 识别年度=2014.0, 出生日期="1961年4月2日", 性别="女",
-                贫困户属性="一般贫困户 ")]
+    fullwidth = (
+        number[:17].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+        + number[17].lower()
+    )
+    rows = [
+        row(
+            number=" 5205241162140102 ",
+            name=" 罗  英 ",
+            id_number=fullwidth,
+            relation="户主",
+            识别年度=2014.0,
+            出生日期="1961年4月2日",
+            性别="女",
+            贫困户属性="一般贫困户 ",
+        )
+    ]
     # A title row above and a header merged over two rows ("户编号" written in the upper cell).
     headers = [h if h != "户编号" else None for h in HEADERS]
     book = openpyxl.Workbook()
@@ -106,10 +157,15 @@ def test_real_file_values_are_normalised(tmp_path, world):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("2016-03-01", datetime.date(2016, 3, 1)), ("2016/3/1", datetime.date(2016, 3, 1)),
-     ("2016.3.1", datetime.date(2016, 3, 1)), ("20160301", datetime.date(2016, 3, 1)),
-     (42430, datetime.date(2016, 3, 1)), (42430.0, datetime.date(2016, 3, 1)),
-     (datetime.datetime(2016, 3, 1, 8, 30), datetime.date(2016, 3, 1))],
+    [
+        ("2016-03-01", datetime.date(2016, 3, 1)),
+        ("2016/3/1", datetime.date(2016, 3, 1)),
+        ("2016.3.1", datetime.date(2016, 3, 1)),
+        ("20160301", datetime.date(2016, 3, 1)),
+        (42430, datetime.date(2016, 3, 1)),
+        (42430.0, datetime.date(2016, 3, 1)),
+        (datetime.datetime(2016, 3, 1, 8, 30), datetime.date(2016, 3, 1)),
+    ],
 )
 def test_dates_as_text_serial_numbers_or_date_cells(value, expected):
     from bangfu.core.normalize import date
@@ -141,7 +197,9 @@ def test_every_bad_cell_is_listed_with_row_column_value_and_reason(tmp_path, wor
     found = {(p.row, p.column): p for p in result.problems}
     assert "校验位错误" in found[(2, "身份证号码")].reason
     assert "找不到这个村" in found[(3, "所在村代码")].reason
-    assert found[(4, "贫困户属性")].value == "很穷" and "不是可选值" in found[(4, "贫困户属性")].reason
+    assert (
+        found[(4, "贫困户属性")].value == "很穷" and "不是可选值" in found[(4, "贫困户属性")].reason
+    )
     assert "应为整数" in found[(5, "识别年度")].reason
     assert "1961-04-02" in found[(6, "出生日期")].reason
     assert "男" in found[(7, "性别")].reason
@@ -150,8 +208,11 @@ def test_every_bad_cell_is_listed_with_row_column_value_and_reason(tmp_path, wor
 
 
 def test_rows_of_one_household_must_agree_and_ids_must_not_repeat(tmp_path, world):
-    rows = [row(), row(name="谭二", id_number=ident(111), relation="之子", 主要致贫原因="因学"),
-            row(name="谭三", id_number=ident(101), relation="之女")]
+    rows = [
+        row(),
+        row(name="谭二", id_number=ident(111), relation="之子", 主要致贫原因="因学"),
+        row(name="谭三", id_number=ident(101), relation="之女"),
+    ]
     result = run(xlsx(tmp_path, rows), world.users["office"])
     assert (3, "主要致贫原因") in {(p.row, p.column) for p in result.problems}
     assert any(p.row == 4 and "与第2行的身份证号码重复" in p.reason for p in result.problems)
@@ -163,8 +224,11 @@ def test_an_id_already_registered_in_another_household_is_refused(tmp_path, worl
 
 
 def test_a_household_needs_exactly_one_head(tmp_path, world):
-    rows = [row(relation="之子"), row(number="5205241162140110", id_number=ident(112)),
-            row(number="5205241162140110", name="二号", id_number=ident(113))]
+    rows = [
+        row(relation="之子"),
+        row(number="5205241162140110", id_number=ident(112)),
+        row(number="5205241162140110", name="二号", id_number=ident(113)),
+    ]
     result = run(xlsx(tmp_path, rows), world.users["office"])
     heads = [p for p in result.problems if "户主" in p.reason]
     assert [p.row for p in heads] == [2, 3]
@@ -183,7 +247,11 @@ def test_a_bad_row_in_the_last_batch_leaves_nothing_written(tmp_path, world, mon
     before = (Household.objects.count(), Person.objects.count(), ObjectChange.objects.count())
     result = run(xlsx(tmp_path, rows), world.users["office"])
     assert result.problem_count == 1 and not result.committed
-    assert (Household.objects.count(), Person.objects.count(), ObjectChange.objects.count()) == before
+    assert (
+        Household.objects.count(),
+        Person.objects.count(),
+        ObjectChange.objects.count(),
+    ) == before
 
 
 def test_a_dry_run_reports_without_writing(tmp_path, world):
@@ -201,8 +269,20 @@ def test_reimport_updates_by_natural_key_instead_of_duplicating(tmp_path, world)
     assert again.created == {"贫困户": 0, "家庭成员": 0}
     assert again.updated == {"贫困户": 0, "家庭成员": 0}
     assert again.unchanged == {"贫困户": 1, "家庭成员": 2}
-    changed = xlsx(tmp_path, [row(主要致贫原因="因残"), row(name="谭小", id_number=ident(102),
-                   relation="之子", 主要致贫原因="因残", 健康状况="残疾")], name="changed.xlsx")
+    changed = xlsx(
+        tmp_path,
+        [
+            row(主要致贫原因="因残"),
+            row(
+                name="谭小",
+                id_number=ident(102),
+                relation="之子",
+                主要致贫原因="因残",
+                健康状况="残疾",
+            ),
+        ],
+        name="changed.xlsx",
+    )
     result = run(changed, office)
     assert result.updated == {"贫困户": 1, "家庭成员": 1}
     assert Household.objects.get(number="5205241162140101").main_cause == "disability"
@@ -235,8 +315,9 @@ def test_export_masks_ids_and_a_masked_file_imports_without_losing_them(tmp_path
 
 
 def test_csv_export_filters_like_the_list(login, world):
-    response = login("office").get(reverse("registry:household_list"),
-                                   {"_export": "csv", "region": "5227"})
+    response = login("office").get(
+        reverse("registry:household_list"), {"_export": "csv", "region": "5227"}
+    )
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][0] == "户编号"
@@ -255,7 +336,14 @@ def test_a_csv_saved_by_chinese_excel_in_gb18030_imports(tmp_path, world):
 
 
 def test_a_village_team_imports_only_into_its_village(tmp_path, world):
-    rows = [row(), row(number="5227231022000102", village=world.lebang.code, id_number=ident(130, county="522723"))]
+    rows = [
+        row(),
+        row(
+            number="5227231022000102",
+            village=world.lebang.code,
+            id_number=ident(130, county="522723"),
+        ),
+    ]
     result = run(xlsx(tmp_path, rows), world.users["village_a"])
     assert [(p.row, p.column) for p in result.problems] == [(3, "所在村代码")]
     assert not result.committed
@@ -265,8 +353,9 @@ def test_a_village_team_imports_only_into_its_village(tmp_path, world):
     assert "不在您的管辖范围" in result.problems[0].reason
 
 
-def test_upload_dry_run_and_commit_through_the_pages(tmp_path, login, world,
-                                                     django_capture_on_commit_callbacks):
+def test_upload_dry_run_and_commit_through_the_pages(
+    tmp_path, login, world, django_capture_on_commit_callbacks
+):
     client = login("village_a")
     page = client.get(reverse("core:import", args=["households"]))
     assert page.status_code == 200
@@ -318,10 +407,20 @@ def test_an_xlsx_written_by_libreoffice_imports(tmp_path, world):
         writer.writeheader()
         writer.writerow(row(识别年度=2015))
     subprocess.run(
-        [soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-         "--infilter=CSV:44,34,76,1,1/2/2/2/3/1/4/1/5/1/6/1/7/1/8/1/9/1/10/1/11/2",
-         "--convert-to", "xlsx", "--outdir", str(tmp_path), str(source)],
-        check=True, capture_output=True, timeout=120,
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            "--infilter=CSV:44,34,76,1,1/2/2/2/3/1/4/1/5/1/6/1/7/1/8/1/9/1/10/1/11/2",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     path = Path(tmp_path / "lo.xlsx")
     result = run(path, world.users["office"])
