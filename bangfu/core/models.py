@@ -59,6 +59,9 @@ class BaseModel(models.Model):
     class Meta:
         abstract = True
 
+    def get_absolute_url(self) -> str:
+        return reverse(f"{self._meta.app_label}:{self._meta.model_name}_detail", args=[self.pk])
+
     @classmethod
     def edit_q(cls, user: User) -> Q:
         """Which in-scope objects the user may change, beyond scope (e.g. only their own)."""
@@ -68,9 +71,6 @@ class BaseModel(models.Model):
     def for_choices(cls, queryset: models.QuerySet) -> models.QuerySet:
         """The queryset a select box lists: joins what __str__ needs (no query per option)."""
         return queryset
-
-    def get_absolute_url(self) -> str:
-        return reverse(f"{self._meta.app_label}:{self._meta.model_name}_detail", args=[self.pk])
 
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:
