@@ -170,7 +170,7 @@ def world(db: Any) -> World:
         "village_a": User(username="village_a", role=Role.VILLAGE_TEAM, region=baoshan),
         "member_a": User(username="member_a", role=Role.MEMBER, member=member_a),
         "viewer_bijie": User(username="viewer_bijie", role=Role.VIEWER, region=bijie),
-        "viewer": User(username="viewer", role=Role.VIEWER),
+        "viewer": User(username="viewer", role=Role.VIEWER, region=province),
     }
     for user in users.values():
         user.set_password(PASSWORD)

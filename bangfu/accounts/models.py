@@ -61,6 +61,8 @@ class User(AbstractUser):
             Role.MEMBER: ("member", _("党员干部账号须对应一名党员干部。")),
             Role.VILLAGE_TEAM: ("region", _("驻村工作队须指定所驻的村。")),
         }
+        if self.role == Role.VIEWER and not (self.region_id or self.unit_id):
+            raise ValidationError({"region": _("领导账号须指定查看的区域(全省请选贵州省)或单位。")})
         if self.role in needs:
             field, message = needs[Role(self.role)]
             if getattr(self, f"{field}_id") is None:
@@ -87,7 +89,7 @@ class User(AbstractUser):
                 return Scope.region(self.region.code, self.region.level)
             if self.unit_id:
                 return Scope.unit(self.unit_id)
-            return Scope.all()
+            return Scope.none()
         if self.role == Role.UNIT_ADMIN and self.unit_id:
             return Scope.unit(self.unit_id)
         if self.role == Role.BRANCH_SECRETARY and self.branch_id:

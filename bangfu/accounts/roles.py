@@ -61,11 +61,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         ),
         "registry.view_personal_data",
         "core.view_objectchange",
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
     ],
     Role.UNIT_ADMIN: [
         *VIEW_ALL,
+        "orgs.change_unit",  # its own unit; units are added by the office
         *_edit(
-            "orgs.unit",
             "orgs.branch",
             "orgs.member",
             "orgs.residentteam",

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
 @dataclass
@@ -120,9 +120,39 @@ def _on_delete(sender: type, instance: Any, **kwargs: Any) -> None:
     _record(instance, "delete", before, None)
 
 
+def _on_m2m(
+    sender: type,
+    instance: Any,
+    action: str,
+    reverse: bool,
+    model: type,
+    pk_set: set | None,
+    **kwargs: Any,
+) -> None:
+    """Links added or removed (an activity's households, a project's beneficiaries) are an
+    update of the object that holds the link, logged as the list of ids before and after."""
+    from bangfu.core.models import BaseModel
+
+    if reverse or not isinstance(instance, BaseModel):
+        return
+    field = next((f for f in instance._meta.many_to_many if f.remote_field.through is sender), None)
+    if field is None or not field.remote_field.through._meta.auto_created:
+        return  # explicit through models (participants) log their own rows
+    if action in ("pre_add", "pre_remove", "pre_clear"):
+        instance._m2m_before = sorted(getattr(instance, field.name).values_list("pk", flat=True))
+        return
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    before = getattr(instance, "_m2m_before", None)
+    after = sorted(getattr(instance, field.name).values_list("pk", flat=True))
+    if before is not None and before != after:
+        _record(instance, "update", {field.name: before}, {field.name: after})
+
+
 def connect_signals() -> None:
     post_save.connect(_on_save, dispatch_uid="bangfu_changelog_save")
     post_delete.connect(_on_delete, dispatch_uid="bangfu_changelog_delete")
+    m2m_changed.connect(_on_m2m, dispatch_uid="bangfu_changelog_m2m")
 
 
 def record_bulk(changes: list[tuple[Any, str, dict | None, dict | None]], user: Any = None) -> None:

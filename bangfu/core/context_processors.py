@@ -12,6 +12,7 @@ NAV = [
     ("orgs:unit_list", pgettext_lazy("menu", "单位"), "orgs.view_unit"),
     ("orgs:branch_list", pgettext_lazy("menu", "党支部"), "orgs.view_branch"),
     ("orgs:member_list", pgettext_lazy("menu", "党员干部"), "orgs.view_member"),
+    ("admin:accounts_user_changelist", pgettext_lazy("menu", "用户"), "accounts.change_user"),
 ]
 
 
@@ -22,6 +23,8 @@ def navigation(request: HttpRequest) -> dict:
     items = []
     for name, label, perm in NAV:
         if perm and not user.has_perm(perm):
+            continue
+        if name.startswith("admin:") and not user.is_staff:
             continue
         url = reverse(name)
         active = request.path.startswith(url) if url != "/" else request.path == "/"

@@ -131,20 +131,55 @@ def history_for(instance: models.Model) -> models.QuerySet:
     ).select_related("user", "content_type")
 
 
-def readable_diff(change: ObjectChange, reveal: bool) -> list[tuple[str, Any, Any]]:
-    """A change's (field label, before, after), personal data masked unless `reveal`."""
+def readable_diff(change: ObjectChange, user: Any) -> list[tuple[str, Any, Any]]:
+    """A change's (field label, before, after) as a person reads them: choice labels, 是/否,
+    the linked record's name (if the user may see it), personal data masked."""
     model = change.content_type.model_class()
+    reveal = can_see_personal_data(user)
     rows = []
     for name, before, after in change.diff():
         try:
-            label = model._meta.get_field(name).verbose_name
+            field = model._meta.get_field(name)
         except Exception:  # a field since removed
-            label = name
+            rows.append((name, before, after))
+            continue
         if not reveal and name in getattr(model, "personal_fields", ()):
-            before = mask(str(before)) if before else before
-            after = mask(str(after)) if after else after
-        rows.append((label, before, after))
+            rows.append(
+                (
+                    field.verbose_name,
+                    mask(str(before)) if before else before,
+                    mask(str(after)) if after else after,
+                )
+            )
+            continue
+        rows.append(
+            (field.verbose_name, _readable(field, before, user), _readable(field, after, user))
+        )
     return rows
+
+
+def _readable(field: Any, value: Any, user: Any) -> Any:
+    if value is None or value == "":
+        return value
+    if field.choices:
+        labels = dict(field.flatchoices)
+        if isinstance(value, list):
+            return "、".join(str(labels.get(v, v)) for v in value)
+        return labels.get(value, value)
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if field.is_relation and field.many_to_one:
+        related = field.related_model
+        queryset = (
+            related.objects.restrict(user, "view")
+            if issubclass(related, BaseModel)
+            else related.objects.all()
+        )
+        obj = queryset.filter(pk=value).first()
+        return str(obj) if obj is not None else f"#{value}"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return value
 
 
 class ObjectDetailView(LoginRequiredMixin, DetailView):
@@ -199,8 +234,7 @@ class ObjectDetailView(LoginRequiredMixin, DetailView):
         context["related"] = related
         if user.has_perm("core.view_objectchange"):
             context["history"] = [
-                (change, readable_diff(change, can_see_personal_data(user)))
-                for change in history_for(obj)[:100]
+                (change, readable_diff(change, user)) for change in history_for(obj)[:100]
             ]
         return context
 

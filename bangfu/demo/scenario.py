@@ -1737,6 +1737,7 @@ class _Builder:
                 setattr(user, attr, value)
             user.password = password
             user.is_active = True
+            user.is_staff = role == Role.OFFICE  # the office manages accounts in the admin
             user.first_name = {"office": "工委管理员"}.get(username, "")
             user.save()
             made.append(DemoUser(username, Role(role).label, label))

@@ -42,6 +42,10 @@ class HouseholdForm(BaseModelForm):
 
 
 class PersonForm(BootstrapMixin, forms.ModelForm):
+    def _post_clean(self) -> None:
+        self.instance._checked_by = self.user
+        super()._post_clean()
+
     class Meta:
         model = Person
         fields = [

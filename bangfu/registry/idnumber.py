@@ -91,11 +91,9 @@ def parse(value: str, today: datetime.date | None = None) -> IdInfo:
             code="date",
         )
     if ric.calc_check_digit(number) != number[17]:
+        # The right digit is not shown: that would make up a valid number from a wrong one.
         raise ValidationError(
-            _("身份证号码校验位错误:最后一位应为{digit},请核对是否抄错。").format(
-                digit=ric.calc_check_digit(number)
-            ),
-            code="checksum",
+            _("身份证号码校验位错误,请对照身份证逐位核对是否抄错。"), code="checksum"
         )
     if not _address_in_force(number[:6], birth_date.year):
         raise ValidationError(

@@ -37,7 +37,7 @@ from bangfu.registry.choices import (
     Relation,
     Schooling,
 )
-from bangfu.registry.models import Household, Person
+from bangfu.registry.models import Household, Person, already_registered
 
 H = gettext_lazy
 HOUSEHOLD_COLUMNS = [
@@ -385,16 +385,8 @@ class HouseholdLayout(Layout):
                     return None
         person = by_id.get(number) if info else None
         if person is not None and person.household_id != household.pk:
-            other = (
-                Household.objects.filter(pk=person.household_id)
-                .values_list("number", flat=True)
-                .first()
-            )
             result.add_problem(
-                row.number,
-                str(_("身份证号码")),
-                number,
-                _("该身份证号码已登记在{household}。").format(household=other),
+                row.number, str(_("身份证号码")), number, already_registered(person, state.user)
             )
             return None
         if person is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -99,7 +100,9 @@ class Household(InVillage, BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.head_name}户 ({self.number})" if self.head_name else self.number
+        if not self.head_name:
+            return self.number
+        return _("{head}户 ({number})").format(head=self.head_name, number=self.number)
 
     def get_other_causes_display(self) -> str:
         return "、".join(str(PovertyCause(c).label) for c in self.other_causes or [])
@@ -187,6 +190,17 @@ class HouseholdIncome(BaseModel):
         return Q(household__in=Household.objects.filter(Household.scope_q(scope)))
 
 
+def already_registered(other: Person, user: Any) -> str:
+    """Say where an ID number is already registered, naming the household only within scope
+    (no user: a command or the system itself, which sees everything)."""
+    if (
+        user is None
+        or Household.objects.restrict(user, "view").filter(pk=other.household_id).exists()
+    ):
+        return _("该身份证号码已登记在{household}。").format(household=other.household.number)
+    return _("该身份证号码已登记在其他村的贫困户中,请核实。")
+
+
 class Person(BaseModel):
     """A member of a registered household, with the facts the registry keeps about them."""
 
@@ -231,6 +245,9 @@ class Person(BaseModel):
     def __str__(self) -> str:
         return self.name
 
+    # Who is checking (set by forms and imports), so messages name only what they may see.
+    _checked_by: Any = None
+
     def changelog_parent(self) -> Household:
         return self.household
 
@@ -258,12 +275,7 @@ class Person(BaseModel):
                 self.birth_date = self.birth_date or info.birth_date
                 taken = Person.objects.filter(id_number=info.number).exclude(pk=self.pk)
                 if taken.exists():
-                    other = taken.select_related("household").first()
-                    errors["id_number"] = [
-                        _("该身份证号码已登记在{household}。").format(
-                            household=other.household.number
-                        )
-                    ]
+                    errors["id_number"] = [already_registered(taken.first(), self._checked_by)]
         if errors:
             raise ValidationError(errors)
 

@@ -169,3 +169,14 @@ def test_partly_loaded_objects_load_and_log_without_recursion(world):
     household.save(update_fields=["status"])
     change = _changes(household, "update").first()
     assert ("status", "poor", "monitored") in change.diff()
+
+
+def test_links_added_and_removed_are_logged_on_the_object_holding_them(world):
+    activity = world.activity_a
+    with change_context(user=world.users["office"]):
+        activity.households.add(world.household_a)
+        activity.households.remove(world.household_a)
+    added, removed = _changes(activity, "update").order_by("pk")
+    assert added.diff() == [("households", [], [world.household_a.pk])]
+    assert removed.diff() == [("households", [world.household_a.pk], [])]
+    assert added.user == world.users["office"]

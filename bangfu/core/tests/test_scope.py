@@ -151,3 +151,42 @@ def test_search_offers_only_objects_in_scope(login, world):
     body = response.content.decode()
     assert "宝山村" in body
     assert "乐邦村" not in body
+
+
+def test_a_viewer_without_region_or_unit_sees_nothing_and_is_refused_by_clean(world):
+    from django.core.exceptions import ValidationError
+
+    from bangfu.accounts.models import User
+    from bangfu.registry.models import Household
+
+    user = User(username="nobody", role="viewer")
+    with pytest.raises(ValidationError):
+        user.full_clean()
+    user.save()
+    assert not Household.objects.restrict(user).exists()
+
+
+def test_a_duplicate_id_outside_scope_does_not_name_the_other_household(world):
+    from django.core.exceptions import ValidationError
+
+    from bangfu.registry.models import Person
+
+    person = Person(
+        household=world.household_b,
+        name="重复",
+        relation="other",
+        id_number=world.person_a.id_number,
+    )
+    person._checked_by = world.users["unit_b"]
+    with pytest.raises(ValidationError) as excinfo:
+        person.full_clean()
+    message = excinfo.value.message_dict["id_number"][0]
+    assert world.household_a.number not in message
+    assert "其他村" in message
+
+
+def test_a_unit_committee_edits_its_unit_but_cannot_add_units(login, world):
+    client = login("unit_a")
+    assert client.get(reverse("orgs:unit_edit", args=[world.unit_a.pk])).status_code == 200
+    assert client.get(reverse("orgs:unit_add")).status_code == 403
+    assert "orgs/units/add/" not in client.get(reverse("orgs:unit_list")).content.decode()

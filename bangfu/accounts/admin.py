@@ -1,0 +1,27 @@
+"""User accounts are managed in the admin by the campaign office: role plus scope."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from bangfu.accounts.models import User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "first_name", "role", "unit", "branch", "region", "is_active")
+    list_filter = ("role", "is_active")
+    search_fields = ("username", "first_name", "last_name")
+    autocomplete_fields = ()
+    raw_id_fields = ("region", "unit", "branch", "member")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("角色与范围"), {"fields": ("role", "region", "unit", "branch", "member")}),
+        (_("个人信息"), {"fields": ("first_name", "last_name", "email")}),
+        (_("状态"), {"fields": ("is_active", "is_staff", "last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),
+        (_("角色与范围"), {"fields": ("role", "region", "unit", "branch", "member")}),
+    )
+    readonly_fields = ("last_login", "date_joined")
