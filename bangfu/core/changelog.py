@@ -188,4 +188,6 @@ def record_bulk(changes: list[tuple[Any, str, dict | None, dict | None]], user: 
                 postchange_data=after,
             )
         )
-    ObjectChange.objects.bulk_create(rows, batch_size=1000)
+    from bangfu.core import bulk
+
+    bulk.insert(ObjectChange, rows)

@@ -25,6 +25,17 @@ class CellError(ValueError):
 
 def text(value: Any) -> str:
     """NFKC (full-width → ASCII), surrounding and doubled spaces removed; 42.0 → "42"."""
+    if type(value) is str:
+        # The common case, fast: already normal and without stray spaces.
+        if (
+            unicodedata.is_normalized("NFKC", value)
+            and "  " not in value
+            and (not value or (not value[0].isspace() and not value[-1].isspace()))
+            and "\t" not in value
+            and "\n" not in value
+        ):
+            return value
+        return " ".join(unicodedata.normalize("NFKC", value).split())
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

@@ -42,26 +42,31 @@ def _guizhou_county_codes() -> frozenset[str]:
     return frozenset(county_codes())
 
 
-def _address_in_force(code: str, birth_year: int) -> bool:
-    """Was this address code in force at some time the number could have been issued?"""
+@lru_cache(maxsize=8192)
+def _address_ranges(code: str) -> tuple[tuple[int, int], ...]:
+    """The years an address code was in force, as (first, last) ranges; () if never."""
     if code in _guizhou_county_codes():
-        return True
+        return ((0, 9999),)
     try:
         parts = numdb.get("cn/loc").info(code)
     except KeyError:
-        return False
+        return ()
     info = {k: v for _part, props in parts for k, v in props.items()}
     if "province" not in info or "county" not in info:
-        return False
-    earliest_issue = max(FIRST_ISSUE_YEAR, birth_year)
+        return ()
+    ranges = []
     for county in info["county"].split(","):
         if not county.startswith("["):
-            return True
-        start_end = county[1:].split("]", 1)[0]
-        _start, end = start_end.split("-")
-        if not end or int(end) >= earliest_issue:
-            return True
-    return False
+            return ((0, 9999),)
+        start, end = county[1:].split("]", 1)[0].split("-")
+        ranges.append((int(start or 0), int(end or 9999)))
+    return tuple(ranges)
+
+
+def _address_in_force(code: str, birth_year: int) -> bool:
+    """Was this address code in force at some time the number could have been issued?"""
+    earliest_issue = max(FIRST_ISSUE_YEAR, birth_year)
+    return any(last >= earliest_issue for _first, last in _address_ranges(code))
 
 
 def parse(value: str, today: datetime.date | None = None) -> IdInfo:

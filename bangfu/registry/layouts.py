@@ -17,9 +17,9 @@ from django.db.models import Count, Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bangfu.core import normalize
+from bangfu.core import bulk, normalize
 from bangfu.core.changelog import record_bulk, serialize_instance
-from bangfu.core.imports import Column, ImportResult, Layout, ParsedRow
+from bangfu.core.imports import Column, FieldLimits, ImportResult, Layout, ParsedRow
 from bangfu.core.personal import can_see_personal_data, mask
 from bangfu.geo.choices import Level
 from bangfu.geo.models import Region
@@ -105,6 +105,8 @@ PERSON_COLUMNS = [
 HOUSEHOLD_FIELDS = [c.field for c in HOUSEHOLD_COLUMNS if c.field not in ("number", "village_name")]
 PERSON_FIELDS = [c.field for c in PERSON_COLUMNS]
 PERSONAL = {"id_number", "phone", "bank_account"}
+HOUSEHOLD_LIMITS = FieldLimits(Household, HOUSEHOLD_FIELDS[1:])
+PERSON_LIMITS = FieldLimits(Person, PERSON_FIELDS)
 
 
 @dataclass
@@ -165,7 +167,7 @@ class HouseholdLayout(Layout):
                 to_create.append(household)
             elif household._import_changed:
                 to_update.append(household)
-        Household.objects.bulk_create(to_create, batch_size=1000)
+        bulk.insert(Household, to_create)
         if to_update:
             Household.objects.bulk_update(
                 to_update, [*HOUSEHOLD_FIELDS, "county_code", "updated"], batch_size=1000
@@ -260,13 +262,11 @@ class HouseholdLayout(Layout):
             or before_village != household.village_id
             or any(getattr(household, f) != v for f, v in before.items())
         )
-        try:
-            household.clean_fields(exclude=["village", "head_name", "county_code"])
-            household.clean()
-            if household.status == HouseholdStatus.LIFTED and not household.exit_year:
-                raise ValidationError({"exit_year": _("已脱贫的户须填写脱贫年度。")})
-        except ValidationError as e:
-            self._report(e, first.number, result)
+        problems = HOUSEHOLD_LIMITS.errors(household)
+        if household.status == HouseholdStatus.LIFTED and not household.exit_year:
+            problems.append(("exit_year", _("已脱贫的户须填写脱贫年度。")))
+        if problems:
+            self._report(problems, first.number, result)
             return None
         return household
 
@@ -317,7 +317,7 @@ class HouseholdLayout(Layout):
                 to_update.append(person)
             else:
                 unchanged += 1
-        Person.objects.bulk_create(to_create, batch_size=1000)
+        bulk.insert(Person, to_create)
         present = [f for f in PERSON_FIELDS if any(f in r.values for r in rows[:1])]
         if to_update:
             Person.objects.bulk_update(
@@ -431,10 +431,9 @@ class HouseholdLayout(Layout):
         person._import_changed = person.pk is None or any(
             getattr(person, f) != v for f, v in before.items()
         )
-        try:
-            person.clean_fields(exclude=["household", "county_code"])
-        except ValidationError as e:
-            self._report(e, row.number, result)
+        problems = PERSON_LIMITS.errors(person)
+        if problems:
+            self._report(problems, row.number, result)
             return None
         return person
 
@@ -459,10 +458,10 @@ class HouseholdLayout(Layout):
                         _("每户须有且只有一名户主,这一户有{n}名。").format(n=n),
                     )
 
-    def _report(self, error: ValidationError, row: int, result: ImportResult) -> None:
-        by_field = {c.field: c.header for c in self.columns}
-        for f, messages in error.message_dict.items():
-            result.add_problem(row, str(by_field.get(f, f)), "", messages[0])
+    def _report(self, problems: list[tuple[str, str]], row: int, result: ImportResult) -> None:
+        by_field = {c.field: str(c.header) for c in self.columns}
+        for field_name, message in problems:
+            result.add_problem(row, by_field.get(field_name, field_name), "", message)
 
     # --- export ----------------------------------------------------------------------------
 

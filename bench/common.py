@@ -1,0 +1,72 @@
+"""Shared helpers for benchmarks: a throwaway database per run, timing, and the output line
+format `name: value unit` (also written to var/bench/<benchmark>.json)."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "var" / "bench"
+PG = "postgres://postgres@127.0.0.1:5432/"
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bangfu.settings")
+    import django
+
+    django.setup()
+
+
+def fresh_postgres(name: str) -> str:
+    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=True)
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
+    return PG + name
+
+
+def drop_postgres(name: str) -> None:
+    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=True)
+
+
+def migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+@contextmanager
+def timed(results: dict, name: str):
+    start = time.perf_counter()
+    yield
+    results[name] = round(time.perf_counter() - start, 2)
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def report(benchmark: str, figures: dict[str, tuple[float, str]]) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name, (value, unit) in figures.items():
+        print(f"{name}: {value} {unit}")
+    data = {name: {"value": value, "unit": unit} for name, (value, unit) in figures.items()}
+    (OUT / f"{benchmark}.json").write_text(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def run_child(module: str, *args: str) -> dict:
+    """Run a measurement in its own process (so its peak memory is its own); JSON back."""
+    out = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
