@@ -42,6 +42,11 @@ test: install
 		echo "      To run them: sudo apt-get install$$missing, then 'make test' again."; }; \
 	fi
 
+# Benchmarks (not part of the test run): one line per figure, also in var/bench/*.json.
+# Needs PostgreSQL on 127.0.0.1:5432; BENCH_ROWS=100000 for a quicker run.
+bench: install
+	$(BIN)/python -m bench.run
+
 lint: install
 	$(BIN)/ruff check bangfu bench
 	$(BIN)/ruff format --check bangfu bench

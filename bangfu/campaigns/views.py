@@ -12,6 +12,7 @@ class PairingListView(views.ObjectListView):
     queryset = Pairing.objects.select_related("branch__unit", "member", "village", "household")
     filterset_class = PairingFilterSet
     table_class = PairingTable
+    layout_key = "pairings"
 
 
 class PairingDetailView(views.ObjectDetailView):

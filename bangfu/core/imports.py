@@ -378,3 +378,167 @@ def register_jobs() -> None:
     from bangfu.core import jobs
 
     jobs.register("import")(_import_job)
+
+
+class RowError(Exception):
+    """A row names something that does not exist or may not be used: (field, message)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class RowLayout(Layout):
+    """One row, one object, found again by its natural key (a name, a code, a number).
+
+    Subclasses list `natural_key` (model field names), turn a row's values into model field
+    values in `resolve` (looking names up, raising RowError; a foreign key's value is the
+    related row's id), and give them back for export in `export_values`. Scope is checked after the writes, inside the transaction: a row
+    whose object the user could not see afterwards is an error, so nothing is written.
+    """
+
+    natural_key: tuple[str, ...] = ()
+    select_related: tuple[str, ...] = ()
+
+    def new_state(self, user: Any) -> dict:
+        meta = self.model._meta
+        return {
+            "user": user,
+            "seen": {},
+            "can_add": user.has_perm(f"{meta.app_label}.add_{meta.model_name}"),
+        }
+
+    def resolve(self, values: dict[str, Any], state: dict) -> dict[str, Any]:
+        return {c.field: values[c.field] for c in self.columns if c.field in values}
+
+    def export_values(self, obj: Any) -> dict[str, Any]:
+        return {c.field: getattr(obj, c.field) for c in self.columns}
+
+    def key_of(self, fields: dict[str, Any]) -> tuple:
+        return tuple(fields.get(k) for k in self.natural_key)
+
+    def apply_batch(self, batch: list[ParsedRow], state: dict, result: ImportResult) -> None:
+        model = self.model
+        headers = {c.field: str(c.header) for c in self.columns}
+        resolved: list[tuple[ParsedRow, dict[str, Any]]] = []
+        for row in batch:
+            try:
+                fields = self.resolve(row.values, state)
+            except RowError as e:
+                result.add_problem(
+                    row.number, headers.get(e.field, e.field), row.cells.get(e.field), e.message
+                )
+                continue
+            key = self.key_of(fields)
+            first = state["seen"].setdefault(key, row.number)
+            if first != row.number:
+                result.add_problem(
+                    row.number,
+                    headers.get(self.natural_key[-1], ""),
+                    "",
+                    _("与第{row}行重复。").format(row=first),
+                )
+                continue
+            for name in getattr(model, "personal_fields", ()):
+                if isinstance(fields.get(name), str) and "*" in fields[name]:
+                    del fields[name]  # exported masked: keep what is stored
+            resolved.append((row, fields))
+        lead = self.natural_key[0]
+        existing = {
+            self.key_of(
+                {k: getattr(o, model._meta.get_field(k).attname) for k in self.natural_key}
+            ): o
+            for o in model.objects.filter(
+                **{f"{model._meta.get_field(lead).attname}__in": {f[lead] for _r, f in resolved}}
+            )
+        }
+        changeable = set(
+            model.objects.restrict(state["user"], "change")
+            .filter(pk__in=[o.pk for o in existing.values()])
+            .values_list("pk", flat=True)
+        )
+        limits = FieldLimits(model, [f for f in self._model_fields() if self._is_limited(f)])
+        to_create, to_update, unchanged = [], [], 0
+        rows_of: dict[int, int] = {}
+        for row, fields in resolved:
+            obj = existing.get(self.key_of(fields))
+            if obj is None:
+                if not state["can_add"]:
+                    result.add_problem(row.number, "", "", _("您没有新增这类记录的权限。"))
+                    continue
+                obj = model()
+            elif obj.pk not in changeable:
+                result.add_problem(row.number, "", "", _("这条记录不在您的管辖范围内,不能修改。"))
+                continue
+            attnames = {name: model._meta.get_field(name).attname for name in fields}
+            before = {name: getattr(obj, attnames[name]) for name in fields}
+            for name, value in fields.items():
+                setattr(obj, attnames[name], value)
+            problems = limits.errors(obj)
+            if problems:
+                for name, message in problems:
+                    result.add_problem(row.number, headers.get(name, name), "", message)
+                continue
+            if obj.pk is None:
+                to_create.append(obj)
+                rows_of[id(obj)] = row.number
+            elif any(getattr(obj, attnames[n]) != v for n, v in before.items()):
+                to_update.append(obj)
+                rows_of[id(obj)] = row.number
+            else:
+                unchanged += 1
+        from bangfu.core import bulk
+        from bangfu.core.changelog import record_bulk, serialize_instance
+
+        bulk.insert(model, to_create)
+        if to_update:
+            model.objects.bulk_update(
+                to_update, [*self._model_fields(), "updated"], batch_size=1000
+            )
+        visible = set(
+            model.objects.restrict(state["user"], "view")
+            .filter(pk__in=[o.pk for o in to_create + to_update])
+            .values_list("pk", flat=True)
+        )
+        for obj in to_create + to_update:
+            if obj.pk not in visible:
+                result.add_problem(rows_of[id(obj)], "", "", _("这条记录超出了您的管辖范围。"))
+        record_bulk(
+            [(o, "create", None, serialize_instance(o)) for o in to_create]
+            + [(o, "update", o.changelog_before(), serialize_instance(o)) for o in to_update],
+            state["user"],
+        )
+        label = str(model._meta.verbose_name)
+        result.count("created", label, len(to_create))
+        result.count("updated", label, len(to_update))
+        result.count("unchanged", label, unchanged)
+
+    def _model_fields(self) -> list[str]:
+        names = {f.name for f in self.model._meta.concrete_fields}
+        found: list[str] = []
+        for column in self.columns:
+            if column.field in names and column.field not in found:
+                found.append(column.field)
+        for extra in self.natural_key:
+            if extra in names and extra not in found:
+                found.append(extra)
+        return found
+
+    def _is_limited(self, name: str) -> bool:
+        return not self.model._meta.get_field(name).is_relation
+
+    def export_rows(self, queryset: models.QuerySet, user: Any) -> Iterator[Sequence[Any]]:
+        from bangfu.core.personal import can_see_personal_data, mask
+
+        writers = [(c.field, c.writer()) for c in self.columns]
+        hidden = (
+            set()
+            if can_see_personal_data(user)
+            else set(getattr(self.model, "personal_fields", ()))
+        )
+        for obj in queryset.select_related(*self.select_related).iterator(chunk_size=2000):
+            values = self.export_values(obj)
+            for name in hidden & values.keys():
+                values[name] = mask(values[name]) if values[name] else ""
+            yield [write(values.get(name)) for name, write in writers]

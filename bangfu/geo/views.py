@@ -13,6 +13,7 @@ class RegionListView(views.ObjectListView):
     queryset = Region.objects.select_related("parent")
     filterset_class = RegionFilterSet
     table_class = RegionTable
+    layout_key = "regions"
 
 
 class RegionDetailView(views.ObjectDetailView):

@@ -13,6 +13,7 @@ class UnitListView(views.ObjectListView):
     queryset = Unit.objects.annotate(branch_count=Count("branches")).order_by("name")
     filterset_class = UnitFilterSet
     table_class = UnitTable
+    layout_key = "units"
 
 
 class UnitDetailView(views.ObjectDetailView):
@@ -46,6 +47,7 @@ class BranchListView(views.ObjectListView):
     )
     filterset_class = BranchFilterSet
     table_class = BranchTable
+    layout_key = "branches"
 
 
 class BranchDetailView(views.ObjectDetailView):
@@ -70,6 +72,7 @@ class MemberListView(views.ObjectListView):
     queryset = Member.objects.select_related("branch__unit")
     filterset_class = MemberFilterSet
     table_class = MemberTable
+    layout_key = "members"
 
 
 class MemberDetailView(views.ObjectDetailView):

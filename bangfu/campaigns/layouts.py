@@ -1,0 +1,131 @@
+"""The pairings layout: who is paired with which village or household, for which campaign."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from bangfu.campaigns.choices import PairingKind, PairingOrigin
+from bangfu.campaigns.models import MEMBER_KINDS, Campaign, Pairing
+from bangfu.core import normalize
+from bangfu.core.imports import Column, RowError, RowLayout
+from bangfu.geo.choices import Level
+from bangfu.geo.models import Region
+from bangfu.orgs.layouts import BRANCH_NAME, UNIT_NAME, branch_id
+from bangfu.orgs.models import Member
+from bangfu.registry.models import Household
+
+H = gettext_lazy
+
+
+class PairingLayout(RowLayout):
+    key = "pairings"
+    title = gettext_lazy("结对")
+    model = Pairing
+    natural_key = ("campaign", "kind", "branch", "member", "village", "household")
+    select_related = ("campaign", "branch__unit", "member", "village", "household")
+    columns = [
+        Column(H("帮扶行动"), "campaign_name", required=True, example="2016年省直机关“五千行动”"),
+        Column(H("结对类型"), "kind", choices=PairingKind, required=True),
+        UNIT_NAME,
+        BRANCH_NAME,
+        Column(
+            H("帮扶人"),
+            "member_name",
+            help=H("支部书记、领导干部、专业人才或党员的姓名;支部结对帮村不填。"),
+        ),
+        Column(
+            H("村代码"),
+            "village_code",
+            normalize.code,
+            required=True,
+            text=True,
+            example="520524116214",
+        ),
+        Column(
+            H("户编号"),
+            "household_number",
+            normalize.code,
+            text=True,
+            help=H("支部书记牵头帮户时填写。"),
+        ),
+        Column(H("结对方式"), "origin", choices=PairingOrigin),
+        Column(H("开始日期"), "start", normalize.date, required=True, example="2016-04-01"),
+        Column(H("结束日期"), "end", normalize.date),
+    ]
+
+    def resolve(self, values: dict[str, Any], state: dict) -> dict[str, Any]:
+        campaigns = state.setdefault("campaigns", {})
+        name = values["campaign_name"]
+        if name not in campaigns:
+            campaigns[name] = Campaign.objects.filter(name=name).first()
+        campaign = campaigns[name]
+        if campaign is None:
+            raise RowError("campaign_name", _("没有名为“{name}”的帮扶行动。").format(name=name))
+        kind = values["kind"]
+        branch = branch_id(values["unit_name"], values["branch_name"], state)
+        member = None
+        if kind in MEMBER_KINDS:
+            if not values.get("member_name"):
+                raise RowError("member_name", _("请填写帮扶人。"))
+            found = Member.objects.filter(branch_id=branch, name=values["member_name"]).first()
+            if found is None:
+                raise RowError(
+                    "member_name",
+                    _("本支部没有名为“{name}”的党员干部。").format(name=values["member_name"]),
+                )
+            flag, message = MEMBER_KINDS[PairingKind(kind)]
+            if not getattr(found, flag):
+                raise RowError("member_name", str(message))
+            member = found.pk
+        elif values.get("member_name"):
+            raise RowError("member_name", _("支部结对帮村不填写帮扶人。"))
+        village = Region.objects.filter(code=values["village_code"], level=Level.VILLAGE).first()
+        if village is None:
+            raise RowError("village_code", _("找不到这个村。"))
+        household = None
+        if kind == PairingKind.SECRETARY_HOUSEHOLD:
+            found = Household.objects.filter(number=values.get("household_number") or "").first()
+            if found is None:
+                raise RowError("household_number", _("找不到这个贫困户。"))
+            if found.village_id != village.pk:
+                raise RowError("household_number", _("贫困户不在所填的村。"))
+            household = found.pk
+        start, end = values["start"], values.get("end")
+        if not campaign.start <= start <= campaign.end:
+            raise RowError(
+                "start",
+                _("开始日期须在行动期间({start}至{end})。").format(
+                    start=campaign.start, end=campaign.end
+                ),
+            )
+        if end and end < start:
+            raise RowError("end", _("结束日期不能早于开始日期。"))
+        return {
+            "campaign": campaign.pk,
+            "kind": kind,
+            "branch": branch,
+            "member": member,
+            "village": village.pk,
+            "household": household,
+            "county_code": village.code[:6],
+            "origin": values.get("origin") or PairingOrigin.ASSIGNED,
+            "start": start,
+            "end": end,
+        }
+
+    def export_values(self, obj: Pairing) -> dict[str, Any]:
+        return {
+            "campaign_name": obj.campaign.name,
+            "kind": obj.kind,
+            "unit_name": obj.branch.unit.name,
+            "branch_name": obj.branch.name,
+            "member_name": obj.member.name if obj.member_id else "",
+            "village_code": obj.village.code,
+            "household_number": obj.household.number if obj.household_id else "",
+            "origin": obj.origin,
+            "start": obj.start,
+            "end": obj.end,
+        }

@@ -1,0 +1,65 @@
+"""The regions layout: divisions by their 12-digit code (the parent found from the code)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from bangfu.core import normalize
+from bangfu.core.imports import Column, RowError, RowLayout
+from bangfu.core.scope import CODE_PREFIX_LENGTH
+from bangfu.geo.choices import Level
+from bangfu.geo.models import Region
+
+H = gettext_lazy
+LEVELS = list(CODE_PREFIX_LENGTH)
+
+
+class RegionLayout(RowLayout):
+    key = "regions"
+    title = gettext_lazy("行政区划")
+    model = Region
+    natural_key = ("code",)
+    select_related = ("parent",)
+    columns = [
+        Column(
+            H("区划代码"), "code", normalize.code, required=True, text=True, example="520524116214"
+        ),
+        Column(H("名称"), "name", required=True, example="宝山村"),
+        Column(H("级别"), "level", choices=Level, required=True),
+        Column(H("经度"), "longitude", lambda v: normalize.decimal(v, 6)),
+        Column(H("纬度"), "latitude", lambda v: normalize.decimal(v, 6)),
+    ]
+
+    def resolve(self, values: dict[str, Any], state: dict) -> dict[str, Any]:
+        code, level = values["code"], values["level"]
+        if len(code) != 12 or not code.isdigit():
+            raise RowError("code", _("区划代码应为12位数字。"))
+        parent = None
+        if level != Level.PROVINCE:
+            parent_level = LEVELS[LEVELS.index(level) - 1]
+            parent_code = code[: CODE_PREFIX_LENGTH[parent_level]].ljust(12, "0")
+            codes = state.setdefault("codes", {})
+            if parent_code not in codes:
+                codes[parent_code] = (
+                    Region.objects.filter(code=parent_code).values_list("pk", flat=True).first()
+                )
+            parent = codes[parent_code]
+            if parent is None:
+                raise RowError(
+                    "code", _("找不到上级区划{code},请先导入上级。").format(code=parent_code)
+                )
+        return {
+            "code": code,
+            "name": values["name"],
+            "level": level,
+            "parent": parent,
+            "county_code": code[:6],
+            "longitude": values.get("longitude"),
+            "latitude": values.get("latitude"),
+        }
+
+    def export_values(self, obj: Region) -> dict[str, Any]:
+        return {c.field: getattr(obj, c.field) for c in self.columns}
