@@ -122,7 +122,11 @@ class ImportResult:
     def add_problem(self, row: int, column: str, value: Any, reason: str) -> None:
         self.problem_count += 1
         if len(self.problems) < MAX_REPORTED_PROBLEMS:
-            self.problems.append(Problem(row, column, normalize.text(value)[:100], str(reason)))
+            if isinstance(value, float) and abs(value) >= 1e15:
+                shown = repr(value)  # as Excel stored it, not the rounded digits
+            else:
+                shown = normalize.text(value)[:100]
+            self.problems.append(Problem(row, column, shown, str(reason)))
 
     def count(self, what: str, label: str, n: int = 1) -> None:
         bucket = getattr(self, what)

@@ -179,6 +179,7 @@ def test_an_id_number_stored_as_a_number_is_refused_with_how_to_fix(tmp_path, wo
     (problem,) = result.problems
     assert (problem.row, problem.column) == (2, "身份证号码")
     assert "存成了数字" in problem.reason and "文本" in problem.reason
+    assert problem.value == "5.201021990030712e+17"
     assert not Household.objects.filter(number="5205241162140101").exists()
 
 
