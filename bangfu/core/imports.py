@@ -404,6 +404,8 @@ class RowLayout(Layout):
 
     natural_key: tuple[str, ...] = ()
     select_related: tuple[str, ...] = ()
+    # A key the database assigns (an id): rows without it are new, rows with it must exist.
+    key_must_exist: bool = False
 
     def new_state(self, user: Any) -> dict:
         meta = self.model._meta
@@ -435,7 +437,8 @@ class RowLayout(Layout):
                 )
                 continue
             key = self.key_of(fields)
-            first = state["seen"].setdefault(key, row.number)
+            new = self.key_must_exist and None in key  # no id yet: a new record
+            first = row.number if new else state["seen"].setdefault(key, row.number)
             if first != row.number:
                 result.add_problem(
                     row.number,
@@ -463,10 +466,20 @@ class RowLayout(Layout):
             .values_list("pk", flat=True)
         )
         limits = FieldLimits(model, [f for f in self._model_fields() if self._is_limited(f)])
-        to_create, to_update, unchanged = [], [], 0
+        to_create, to_update, unchanged, unchanged_objects = [], [], 0, []
         rows_of: dict[int, int] = {}
         for row, fields in resolved:
-            obj = existing.get(self.key_of(fields))
+            key = self.key_of(fields)
+            new = self.key_must_exist and None in key
+            obj = None if new else existing.get(key)
+            if obj is None and not new and self.key_must_exist:
+                result.add_problem(
+                    row.number,
+                    headers.get(self.natural_key[0], ""),
+                    key[0],
+                    _("没有这个编号的记录。"),
+                )
+                continue
             if obj is None:
                 if not state["can_add"]:
                     result.add_problem(row.number, "", "", _("您没有新增这类记录的权限。"))
@@ -475,10 +488,15 @@ class RowLayout(Layout):
             elif obj.pk not in changeable:
                 result.add_problem(row.number, "", "", _("这条记录不在您的管辖范围内,不能修改。"))
                 continue
+            extras = {k: fields.pop(k) for k in [k for k in fields if k.startswith("_")]}
+            if obj.pk is not None or fields.get(model._meta.pk.name) is None:
+                fields.pop(model._meta.pk.name, None)
             attnames = {name: model._meta.get_field(name).attname for name in fields}
             before = {name: getattr(obj, attnames[name]) for name in fields}
             for name, value in fields.items():
                 setattr(obj, attnames[name], value)
+            for name, value in extras.items():
+                setattr(obj, name, value)  # carried to after_write
             problems = limits.errors(obj)
             if problems:
                 for name, message in problems:
@@ -492,6 +510,7 @@ class RowLayout(Layout):
                 rows_of[id(obj)] = row.number
             else:
                 unchanged += 1
+                unchanged_objects.append(obj)
         from bangfu.core import bulk
         from bangfu.core.changelog import record_bulk, serialize_instance
 
@@ -508,6 +527,7 @@ class RowLayout(Layout):
         for obj in to_create + to_update:
             if obj.pk not in visible:
                 result.add_problem(rows_of[id(obj)], "", "", _("这条记录超出了您的管辖范围。"))
+        self.after_write(to_create, to_update + unchanged_objects, state)
         record_bulk(
             [(o, "create", None, serialize_instance(o)) for o in to_create]
             + [(o, "update", o.changelog_before(), serialize_instance(o)) for o in to_update],
@@ -518,8 +538,11 @@ class RowLayout(Layout):
         result.count("updated", label, len(to_update))
         result.count("unchanged", label, unchanged)
 
+    def after_write(self, created: list, updated: list, state: dict) -> None:
+        """Write what hangs on the rows (links, children) once they have ids."""
+
     def _model_fields(self) -> list[str]:
-        names = {f.name for f in self.model._meta.concrete_fields}
+        names = {f.name for f in self.model._meta.concrete_fields if not f.primary_key}
         found: list[str] = []
         for column in self.columns:
             if column.field in names and column.field not in found:

@@ -19,6 +19,7 @@ class ActivityListView(views.ObjectListView):
     )
     filterset_class = ActivityFilterSet
     table_class = ActivityTable
+    layout_key = "activities"
 
 
 class ActivityDetailView(views.ObjectDetailView):

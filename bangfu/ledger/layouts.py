@@ -1,0 +1,179 @@
+"""The ledger layout (工作情况登记台账): one row per activity. Rows carrying the 编号 of an
+exported activity update it; rows without one are new entries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from bangfu.campaigns.models import Campaign
+from bangfu.core import bulk, normalize
+from bangfu.core.changelog import record_bulk, serialize_instance
+from bangfu.core.imports import Column, RowError, RowLayout
+from bangfu.geo.choices import Level
+from bangfu.geo.models import Region
+from bangfu.ledger.choices import ActivityKind, FundSource, ReviewState
+from bangfu.ledger.models import Activity, ActivityParticipant
+from bangfu.orgs.layouts import BRANCH_NAME, UNIT_NAME, branch_id, unit_id
+from bangfu.orgs.models import Member
+
+H = gettext_lazy
+
+
+class ActivityLayout(RowLayout):
+    key = "activities"
+    title = gettext_lazy("帮扶活动")
+    model = Activity
+    natural_key = ("id",)
+    key_must_exist = True
+    select_related = ("campaign", "unit", "branch", "village")
+    columns = [
+        Column(H("编号"), "id", normalize.integer, help=H("导出时带出;新记录不填。")),
+        Column(H("帮扶行动"), "campaign_name", required=True, example="2016年省直机关“五千行动”"),
+        Column(H("帮扶类型"), "kind", choices=ActivityKind, required=True),
+        Column(H("日期"), "date", normalize.date, required=True, example="2016-06-01"),
+        UNIT_NAME,
+        BRANCH_NAME,
+        Column(
+            H("村代码"),
+            "village_code",
+            normalize.code,
+            required=True,
+            text=True,
+            example="520524116214",
+        ),
+        Column(
+            H("参加人员"),
+            "participant_names",
+            required=True,
+            example="王明、李华",
+            help=H("本单位党员干部的姓名,多人用顿号分隔;每人计一人次。"),
+        ),
+        Column(H("工作内容"), "summary", required=True, example="入户走访,了解种植需求"),
+        Column(H("天数"), "days", normalize.integer, example=0),
+        Column(
+            H("数量"),
+            "quantity",
+            normalize.integer,
+            example=0,
+            help=H("政策信息条数、技术服务人次或发展思路条数。"),
+        ),
+        Column(H("金额(元)"), "amount", normalize.decimal, example=0),
+        Column(H("资金来源"), "fund_source", choices=FundSource),
+        Column(H("审核状态"), "state", choices=ReviewState, help=H("导出时带出;导入时忽略。")),
+    ]
+
+    def resolve(self, values: dict[str, Any], state: dict) -> dict[str, Any]:
+        import datetime
+
+        campaigns = state.setdefault("campaigns", {})
+        name = values["campaign_name"]
+        if name not in campaigns:
+            campaigns[name] = (
+                Campaign.objects.filter(name=name).values_list("pk", flat=True).first()
+            )
+        if campaigns[name] is None:
+            raise RowError("campaign_name", _("没有名为“{name}”的帮扶行动。").format(name=name))
+        unit = unit_id(values["unit_name"], state)
+        branch = branch_id(values["unit_name"], values["branch_name"], state)
+        village = Region.objects.filter(code=values["village_code"], level=Level.VILLAGE).first()
+        if village is None:
+            raise RowError("village_code", _("找不到这个村。"))
+        if values["date"] > datetime.date.today():
+            raise RowError("date", _("日期不能晚于今天。"))
+        names = normalize.text(values["participant_names"]).replace(",", "、").replace(",", "、")
+        members = []
+        for member_name in [n.strip() for n in names.split("、") if n.strip()]:
+            found = (
+                Member.objects.filter(branch__unit_id=unit, name=member_name)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if found is None:
+                raise RowError(
+                    "participant_names",
+                    _("{unit}没有名为“{name}”的党员干部。").format(
+                        unit=values["unit_name"], name=member_name
+                    ),
+                )
+            members.append(found)
+        kind = values["kind"]
+        fields = {
+            "id": values.get("id"),
+            "campaign": campaigns[name],
+            "kind": kind,
+            "date": values["date"],
+            "unit": unit,
+            "branch": branch,
+            "village": village.pk,
+            "county_code": village.code[:6],
+            "summary": values["summary"],
+            "days": values.get("days") or 0,
+            "quantity": values.get("quantity") or 0,
+            "amount": values.get("amount") or 0,
+            "fund_source": values.get("fund_source") or "",
+        }
+        if kind == ActivityKind.STAY and not fields["days"]:
+            raise RowError("days", _("蹲点调研须填写天数。"))
+        if kind == ActivityKind.FUNDS and not fields["amount"]:
+            raise RowError("amount", _("引进资金须填写金额。"))
+        if (
+            kind in (ActivityKind.POLICY_SUPPORT, ActivityKind.TECH_SERVICE, ActivityKind.DEV_IDEA)
+            and not fields["quantity"]
+        ):
+            raise RowError("quantity", _("请填写数量。"))
+        state.setdefault("participants", {})[values.get("id") or id(values)] = members
+        fields["_participants_key"] = values.get("id") or id(values)
+        return fields
+
+    def key_of(self, fields: dict[str, Any]) -> tuple:
+        return (fields.get("id"),)
+
+    def after_write(self, created: list, updated: list, state: dict) -> None:
+        """Participants are exactly those named; each is one person-visit."""
+        for activity in created:
+            activity.author_id = state["user"].pk
+        if created:  # the importer is the author of new entries
+            Activity.objects.filter(pk__in=[a.pk for a in created]).update(author=state["user"])
+        wanted = {a.pk: set(state["participants"][a._participants_key]) for a in created + updated}
+        current: dict[int, set[int]] = {}
+        for activity_id, member_id in ActivityParticipant.objects.filter(
+            activity_id__in=wanted
+        ).values_list("activity_id", "member_id"):
+            current.setdefault(activity_id, set()).add(member_id)
+        stale = [(a, m) for a, members in current.items() for m in members - wanted[a]]
+        for activity_id, member_id in stale:
+            ActivityParticipant.objects.filter(
+                activity_id=activity_id, member_id=member_id
+            ).delete()
+        added = [
+            ActivityParticipant(activity_id=a, member_id=m)
+            for a, members in wanted.items()
+            for m in members - current.get(a, set())
+        ]
+        bulk.insert(ActivityParticipant, added)
+        record_bulk([(p, "create", None, serialize_instance(p)) for p in added], state["user"])
+
+    def export_values(self, obj: Activity) -> dict[str, Any]:
+        names = "、".join(p.member.name for p in obj.participations.all())
+        return {
+            "id": obj.pk,
+            "campaign_name": obj.campaign.name,
+            "kind": obj.kind,
+            "date": obj.date,
+            "unit_name": obj.unit.name,
+            "branch_name": obj.branch.name if obj.branch_id else "",
+            "village_code": obj.village.code,
+            "participant_names": names,
+            "summary": obj.summary,
+            "days": obj.days,
+            "quantity": obj.quantity,
+            "amount": obj.amount,
+            "fund_source": obj.fund_source,
+            "state": obj.state,
+        }
+
+    def export_rows(self, queryset: Any, user: Any) -> Any:
+        return super().export_rows(queryset.prefetch_related("participations__member"), user)
