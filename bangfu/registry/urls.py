@@ -1,5 +1,6 @@
 from bangfu.core.urls import model_urls
 from bangfu.registry import views
+from bangfu.registry.quality_views import urlpatterns as quality_urlpatterns
 
 app_name = "registry"
 
@@ -10,3 +11,4 @@ urlpatterns = model_urls(
     views.HouseholdCreateView,
     views.HouseholdUpdateView,
 )
+urlpatterns += quality_urlpatterns
