@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any, TextIO, TypeVar
 
 from django.contrib.auth.hashers import make_password
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from bangfu.accounts.choices import Role
 from bangfu.accounts.models import User
@@ -1777,6 +1777,10 @@ def build(seed: int = 1, scale: float = 1.0, stdout: TextIO | None = None) -> Sc
         b.log("problems, projects, targets")
         users = b.users_stage()
         b.log("users")
+    if connection.vendor == "postgresql":
+        # Fresh tables have no planner statistics; without them the first pages plan badly.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return Scenario(
         seed=seed,
         scale=scale,
