@@ -11,13 +11,22 @@ from bangfu.campaigns.choices import PairingKind, PairingOrigin
 from bangfu.campaigns.models import MEMBER_KINDS, Campaign, Pairing
 from bangfu.core import normalize
 from bangfu.core.imports import Column, RowError, RowLayout
-from bangfu.geo.choices import Level
-from bangfu.geo.models import Region
+from bangfu.geo.layouts import VILLAGE_CODE, village_by_code
 from bangfu.orgs.layouts import BRANCH_NAME, UNIT_NAME, branch_id
 from bangfu.orgs.models import Member
 from bangfu.registry.models import Household
 
 H = gettext_lazy
+
+
+def campaign_by_name(name: str, state: dict) -> Campaign:
+    """The campaign a row names (looked up once per import)."""
+    campaigns = state.setdefault("campaigns", {})
+    if name not in campaigns:
+        campaigns[name] = Campaign.objects.filter(name=name).first()
+    if campaigns[name] is None:
+        raise RowError("campaign_name", _("没有名为“{name}”的帮扶行动。").format(name=name))
+    return campaigns[name]
 
 
 class PairingLayout(RowLayout):
@@ -36,14 +45,7 @@ class PairingLayout(RowLayout):
             "member_name",
             help=H("支部书记、领导干部、专业人才或党员的姓名;支部结对帮村不填。"),
         ),
-        Column(
-            H("村代码"),
-            "village_code",
-            normalize.code,
-            required=True,
-            text=True,
-            example="520524116214",
-        ),
+        VILLAGE_CODE,
         Column(
             H("户编号"),
             "household_number",
@@ -57,13 +59,7 @@ class PairingLayout(RowLayout):
     ]
 
     def resolve(self, values: dict[str, Any], state: dict) -> dict[str, Any]:
-        campaigns = state.setdefault("campaigns", {})
-        name = values["campaign_name"]
-        if name not in campaigns:
-            campaigns[name] = Campaign.objects.filter(name=name).first()
-        campaign = campaigns[name]
-        if campaign is None:
-            raise RowError("campaign_name", _("没有名为“{name}”的帮扶行动。").format(name=name))
+        campaign = campaign_by_name(values["campaign_name"], state)
         kind = values["kind"]
         branch = branch_id(values["unit_name"], values["branch_name"], state)
         member = None
@@ -82,9 +78,7 @@ class PairingLayout(RowLayout):
             member = found.pk
         elif values.get("member_name"):
             raise RowError("member_name", _("支部结对帮村不填写帮扶人。"))
-        village = Region.objects.filter(code=values["village_code"], level=Level.VILLAGE).first()
-        if village is None:
-            raise RowError("village_code", _("找不到这个村。"))
+        village = village_by_code(values["village_code"], state)
         household = None
         if kind == PairingKind.SECRETARY_HOUSEHOLD:
             found = Household.objects.filter(number=values.get("household_number") or "").first()

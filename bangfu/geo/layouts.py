@@ -15,6 +15,19 @@ from bangfu.geo.models import Region
 
 H = gettext_lazy
 LEVELS = list(CODE_PREFIX_LENGTH)
+VILLAGE_CODE = Column(
+    H("村代码"), "village_code", normalize.code, required=True, text=True, example="520524116214"
+)
+
+
+def village_by_code(code: str, state: dict) -> Region:
+    """The village a row names by its code (looked up once per import)."""
+    villages = state.setdefault("villages_by_code", {})
+    if code not in villages:
+        villages[code] = Region.objects.filter(code=code, level=Level.VILLAGE).first()
+    if villages[code] is None:
+        raise RowError("village_code", _("找不到这个村。"))
+    return villages[code]
 
 
 class RegionLayout(RowLayout):

@@ -8,12 +8,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bangfu.campaigns.models import Campaign
+from bangfu.campaigns.layouts import campaign_by_name
 from bangfu.core import bulk, normalize
 from bangfu.core.changelog import record_bulk, serialize_instance
 from bangfu.core.imports import Column, RowError, RowLayout
-from bangfu.geo.choices import Level
-from bangfu.geo.models import Region
+from bangfu.geo.layouts import VILLAGE_CODE, village_by_code
 from bangfu.ledger.choices import ActivityKind, FundSource, ReviewState
 from bangfu.ledger.models import Activity, ActivityParticipant
 from bangfu.orgs.layouts import BRANCH_NAME, UNIT_NAME, branch_id, unit_id
@@ -36,14 +35,7 @@ class ActivityLayout(RowLayout):
         Column(H("日期"), "date", normalize.date, required=True, example="2016-06-01"),
         UNIT_NAME,
         BRANCH_NAME,
-        Column(
-            H("村代码"),
-            "village_code",
-            normalize.code,
-            required=True,
-            text=True,
-            example="520524116214",
-        ),
+        VILLAGE_CODE,
         Column(
             H("参加人员"),
             "participant_names",
@@ -68,19 +60,10 @@ class ActivityLayout(RowLayout):
     def resolve(self, values: dict[str, Any], state: dict) -> dict[str, Any]:
         import datetime
 
-        campaigns = state.setdefault("campaigns", {})
-        name = values["campaign_name"]
-        if name not in campaigns:
-            campaigns[name] = (
-                Campaign.objects.filter(name=name).values_list("pk", flat=True).first()
-            )
-        if campaigns[name] is None:
-            raise RowError("campaign_name", _("没有名为“{name}”的帮扶行动。").format(name=name))
+        campaign = campaign_by_name(values["campaign_name"], state)
         unit = unit_id(values["unit_name"], state)
         branch = branch_id(values["unit_name"], values["branch_name"], state)
-        village = Region.objects.filter(code=values["village_code"], level=Level.VILLAGE).first()
-        if village is None:
-            raise RowError("village_code", _("找不到这个村。"))
+        village = village_by_code(values["village_code"], state)
         if values["date"] > datetime.date.today():
             raise RowError("date", _("日期不能晚于今天。"))
         names = normalize.text(values["participant_names"]).replace(",", "、").replace(",", "、")
@@ -102,7 +85,7 @@ class ActivityLayout(RowLayout):
         kind = values["kind"]
         fields = {
             "id": values.get("id"),
-            "campaign": campaigns[name],
+            "campaign": campaign.pk,
             "kind": kind,
             "date": values["date"],
             "unit": unit,
