@@ -9,6 +9,8 @@ NAV = [
     ("ledger:activity_list", pgettext_lazy("menu", "台账"), "ledger.view_activity"),
     ("registry:household_list", pgettext_lazy("menu", "贫困户"), "registry.view_household"),
     ("registry:quality", pgettext_lazy("menu", "数据质量"), "registry.view_household"),
+    # Identification, exit and relapse monitoring: the page links its sister pages.
+    ("registry:monitoring", pgettext_lazy("menu", "识别与监测"), "registry.view_household"),
     ("geo:region_list", pgettext_lazy("menu", "村"), "geo.view_region"),
     ("orgs:unit_list", pgettext_lazy("menu", "单位"), "orgs.view_unit"),
     ("orgs:branch_list", pgettext_lazy("menu", "党支部"), "orgs.view_branch"),

@@ -92,3 +92,61 @@ class LabourAbility(models.TextChoices):
     ORDINARY = "ordinary", _("普通劳动力")
     LOST = "lost", _("丧失劳动力")
     NONE = "none", _("无劳动力")
+
+
+class PoorWhen(models.TextChoices):
+    """Which side of a scoring sheet's threshold proposes a household as poor.
+
+    "以下/以上" include the threshold itself, as in Chinese official usage (60分以下含60分).
+    """
+
+    AT_OR_BELOW = "at_or_below", _("得分在门槛分及以下为贫困")
+    AT_OR_ABOVE = "at_or_above", _("得分在门槛分及以上为贫困")
+
+
+class FactSource(models.TextChoices):
+    """Where a scoring item's answer can be read from the registry (or not: manual)."""
+
+    MANUAL = "manual", _("入户核实")
+    HOUSING = "housing", _("住房安全")
+    LABOUR = "labour", _("家庭劳动力")
+    SCHOOLING = "schooling", _("家庭在校生")
+
+
+class LabourFact(models.TextChoices):
+    TWO_OR_MORE = "two_or_more", _("2个及以上劳动力")
+    ONE = "one", _("1个劳动力")
+    WEAK_ONLY = "weak_only", _("仅有弱劳动力")
+    NONE = "none", _("无劳动力")
+
+
+class SchoolingFact(models.TextChoices):
+    NONE = "none", _("无在校生")
+    COMPULSORY = "compulsory", _("有义务教育阶段在校生")
+    SENIOR = "senior", _("有高中或中职在校生")
+    HIGHER = "higher", _("有高职或大学在校生")
+
+
+class ExitCheck(models.TextChoices):
+    """The checks of an exit review (脱贫退出), each failing with its own message."""
+
+    NO_PEOPLE = "no_people", _("家庭成员")
+    INCOME_MISSING = "income_missing", _("收入数据")
+    LINE_MISSING = "line_missing", _("贫困线标准")
+    INCOME = "income", _("人均纯收入")
+    FOOD = "food", _("不愁吃")
+    CLOTHING = "clothing", _("不愁穿")
+    EDUCATION = "education", _("义务教育有保障")
+    MEDICAL = "medical", _("基本医疗有保障")
+    HOUSING = "housing", _("住房安全有保障")
+    WATER = "water", _("饮水安全有保障")
+    VILLAGE_DATA_MISSING = "village_data_missing", _("村年度情况")
+    INCIDENCE = "incidence", _("贫困发生率")
+
+
+class RelapseLevel(models.TextChoices):
+    """How a lifted-out household is flagged by relapse monitoring (防返贫监测), worst first."""
+
+    RELAPSE = "relapse", _("有返贫风险")
+    NO_DATA = "no_data", _("缺少数据")
+    AT_RISK = "at_risk", _("收入临界")

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bangfu.core.filtersets import BaseFilterSet, region_filter
 from bangfu.registry.choices import HouseholdAttribute, HouseholdStatus, PovertyCause
-from bangfu.registry.models import Household
+from bangfu.registry.models import Household, HouseholdScore, PovertyLine, ScoringSheet
 
 
 class HouseholdFilterSet(BaseFilterSet):
@@ -22,3 +22,29 @@ class HouseholdFilterSet(BaseFilterSet):
     class Meta:
         model = Household
         fields = ["q", "region", "attribute", "main_cause", "status", "identified_year"]
+
+
+class HouseholdScoreFilterSet(BaseFilterSet):
+    search_fields = ("household__number", "household__head_name", "household__village__name")
+    region = region_filter("household__village__code")
+    proposed_poor = django_filters.BooleanFilter(label=_("建议识别为贫困户"))
+
+    class Meta:
+        model = HouseholdScore
+        fields = ["q", "region", "sheet", "proposed_poor"]
+
+
+class ScoringSheetFilterSet(BaseFilterSet):
+    search_fields = ("name", "description")
+
+    class Meta:
+        model = ScoringSheet
+        fields = ["q", "year"]
+
+
+class PovertyLineFilterSet(BaseFilterSet):
+    search_fields = ("note",)
+
+    class Meta:
+        model = PovertyLine
+        fields = ["year"]

@@ -5,10 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -21,14 +24,18 @@ from bangfu.registry import idnumber
 from bangfu.registry.choices import (
     Disability,
     Education,
+    FactSource,
     Health,
     HouseholdAttribute,
     HouseholdStatus,
     HousingSafety,
     LabourAbility,
+    LabourFact,
+    PoorWhen,
     PovertyCause,
     Relation,
     Schooling,
+    SchoolingFact,
 )
 
 
@@ -292,3 +299,302 @@ class Person(BaseModel):
         if scope.everything or scope.nothing or scope.region_prefix is not None:
             return super().scope_q(scope)
         return Q(household__in=Household.objects.filter(Household.scope_q(scope)))
+
+
+# --- Identification (精准识别) and exit (脱贫退出) ------------------------------------------
+
+
+def points_text(value: Decimal) -> str:
+    """Points as people write them: 25, not 25.0; 12.5 stays 12.5."""
+    value = Decimal(value)
+    return format(value.quantize(Decimal(1)) if value == value.to_integral() else value, "f")
+
+
+class ProvinceWide(BaseModel):
+    """Reference data the whole campaign shares (sheets, lines): anyone who may view sees all."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        return Q(pk__in=[]) if scope.nothing else Q()
+
+
+# Facts a derived item can produce, per source: an option lists the facts that select it.
+SOURCE_FACTS: dict[str, list[tuple[str, Any]]] = {
+    FactSource.MANUAL: [],
+    FactSource.HOUSING: list(HousingSafety.choices),
+    FactSource.LABOUR: list(LabourFact.choices),
+    FactSource.SCHOOLING: list(SchoolingFact.choices),
+}
+
+
+class ScoringSheet(ProvinceWide):
+    """An identification scoring sheet (识别评分表): items with options and points, and the
+    threshold on whose side a household's total proposes it as poor or not."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("启用年度"))
+    threshold = models.DecimalField(_("识别门槛分"), max_digits=6, decimal_places=1)
+    poor_when = models.CharField(
+        _("判定规则"), max_length=12, choices=PoorWhen.choices, default=PoorWhen.AT_OR_BELOW
+    )
+    is_default = models.BooleanField(
+        _("默认评分表"), default=False, help_text=_("打分页面和批量打分默认使用的评分表。")
+    )
+    description = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        ordering = ["-is_default", "-year", "name"]
+        verbose_name = _("识别评分表")
+        verbose_name_plural = pgettext_lazy("plural", "识别评分表")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="scoringsheet_one_default",
+                violation_error_message=_("只能有一张默认评分表。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:scoringsheet_detail", args=[self.pk])
+
+    @property
+    def max_total(self) -> Decimal:
+        return sum((item.max_points for item in self.items.all()), Decimal(0))
+
+    def proposes_poor(self, total: Decimal, threshold: Decimal | None = None) -> bool:
+        """Whether `total` falls on the poor side of the threshold (the threshold included)."""
+        threshold = self.threshold if threshold is None else threshold
+        if self.poor_when == PoorWhen.AT_OR_ABOVE:
+            return total >= threshold
+        return total <= threshold
+
+
+class ScoringItem(ProvinceWide):
+    """One item of a sheet (一看房 ...), with the registry fact its answer can be read from."""
+
+    sheet = models.ForeignKey(
+        ScoringSheet, verbose_name=_("评分表"), on_delete=models.CASCADE, related_name="items"
+    )
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    name = models.CharField(_("评分项"), max_length=100)
+    max_points = models.DecimalField(
+        _("满分"), max_digits=6, decimal_places=1, validators=[MinValueValidator(0)]
+    )
+    source = models.CharField(
+        _("数据来源"),
+        max_length=12,
+        choices=FactSource.choices,
+        default=FactSource.MANUAL,
+        help_text=_("批量打分时从登记信息读取答案的来源;入户核实的项不自动作答。"),
+    )
+    help = models.TextField(_("评分说明"), blank=True)
+
+    class Meta:
+        ordering = ["sheet", "order", "pk"]
+        verbose_name = _("评分项")
+        verbose_name_plural = pgettext_lazy("plural", "评分项")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sheet", "name"],
+                name="scoringitem_unique_name",
+                violation_error_message=_("同一评分表中评分项名称不能重复。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return f"{self.sheet.get_absolute_url()}#item-{self.pk}"
+
+    def changelog_parent(self) -> ScoringSheet:
+        return self.sheet
+
+
+class ScoringOption(ProvinceWide):
+    """One answer to an item and its points; `facts` name the registry facts that select it."""
+
+    item = models.ForeignKey(
+        ScoringItem, verbose_name=_("评分项"), on_delete=models.CASCADE, related_name="options"
+    )
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    label = models.CharField(_("选项"), max_length=100)
+    points = models.DecimalField(
+        _("分值"), max_digits=6, decimal_places=1, validators=[MinValueValidator(0)]
+    )
+    facts = models.JSONField(
+        _("对应登记情况"),
+        default=list,
+        blank=True,
+        help_text=_("批量打分时,登记信息为这些情况的户自动选此项。"),
+    )
+
+    class Meta:
+        ordering = ["item", "order", "pk"]
+        verbose_name = _("评分选项")
+        verbose_name_plural = pgettext_lazy("plural", "评分选项")
+
+    def __str__(self) -> str:
+        return _("{label}({points}分)").format(label=self.label, points=points_text(self.points))
+
+    def get_absolute_url(self) -> str:
+        return self.item.get_absolute_url()
+
+    def get_facts_display(self) -> str:
+        labels = dict(SOURCE_FACTS[self.item.source])
+        return "、".join(str(labels.get(fact, fact)) for fact in self.facts or [])
+
+    def changelog_parent(self) -> ScoringSheet:
+        return self.item.sheet
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, Any] = {}
+        if self.item_id and self.points is not None and self.points > self.item.max_points:
+            errors["points"] = _("分值不能高于该项满分{max}分。").format(
+                max=points_text(self.item.max_points)
+            )
+        if self.item_id:
+            allowed = {value for value, _label in SOURCE_FACTS[self.item.source]}
+            unknown = [f for f in self.facts or [] if f not in allowed]
+            if unknown:
+                errors["facts"] = _("评分项的数据来源中没有这些情况:{v}").format(
+                    v=", ".join(unknown)
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class HouseholdScore(BaseModel):
+    """A household scored against a sheet on a date: the total, the threshold it was judged
+    against and the proposal, kept as they were even if the sheet is later revised."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("贫困户"), on_delete=models.PROTECT, related_name="scores"
+    )
+    county_code = models.CharField(_("县级代码"), max_length=6, db_index=True, editable=False)
+    sheet = models.ForeignKey(
+        ScoringSheet, verbose_name=_("评分表"), on_delete=models.PROTECT, related_name="scores"
+    )
+    date = models.DateField(_("评分日期"), default=timezone.localdate)
+    total = models.DecimalField(_("总分"), max_digits=7, decimal_places=1)
+    threshold = models.DecimalField(_("识别门槛分"), max_digits=6, decimal_places=1)
+    proposed_poor = models.BooleanField(_("建议识别为贫困户"))
+    scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("评分人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("备注"), blank=True)
+
+    scope_region_path = "household__village__code"
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("识别评分")
+        verbose_name_plural = pgettext_lazy("plural", "识别评分")
+
+    def __str__(self) -> str:
+        return _("{household} {date} 评分{total}分").format(
+            household=self.household, date=self.date.isoformat(), total=points_text(self.total)
+        )
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:householdscore_detail", args=[self.pk])
+
+    def save(self, *args, **kwargs) -> None:
+        if self.household_id:
+            self.county_code = self.household.county_code
+        super().save(*args, **kwargs)
+
+    def changelog_parent(self) -> Household:
+        return self.household
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        if scope.everything or scope.nothing or scope.region_prefix is not None:
+            return super().scope_q(scope)
+        return Q(household__in=Household.objects.filter(Household.scope_q(scope)))
+
+
+class HouseholdScoreAnswer(BaseModel):
+    """The option chosen for one item of a score, with the points it was worth then."""
+
+    score = models.ForeignKey(
+        HouseholdScore, verbose_name=_("识别评分"), on_delete=models.CASCADE, related_name="answers"
+    )
+    county_code = models.CharField(_("县级代码"), max_length=6, db_index=True, editable=False)
+    item = models.ForeignKey(
+        ScoringItem, verbose_name=_("评分项"), on_delete=models.PROTECT, related_name="+"
+    )
+    option = models.ForeignKey(
+        ScoringOption, verbose_name=_("选项"), on_delete=models.PROTECT, related_name="+"
+    )
+    points = models.DecimalField(_("得分"), max_digits=6, decimal_places=1)
+
+    scope_region_path = "score__household__village__code"
+
+    class Meta:
+        ordering = ["score", "item__order", "item_id"]
+        verbose_name = _("评分答案")
+        verbose_name_plural = pgettext_lazy("plural", "评分答案")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["score", "item"],
+                name="householdscoreanswer_unique_item",
+                violation_error_message=_("同一次评分中每个评分项只能作答一次。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.option}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.score_id:
+            self.county_code = self.score.county_code
+        super().save(*args, **kwargs)
+
+    def changelog_parent(self) -> HouseholdScore:
+        return self.score
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        if scope.everything or scope.nothing or scope.region_prefix is not None:
+            return super().scope_q(scope)
+        return Q(score__household__in=Household.objects.filter(Household.scope_q(scope)))
+
+
+class PovertyLine(ProvinceWide):
+    """The poverty line of a year (扶贫标准), yuan of net income per person per year: data, so
+    a province that sets its own higher line edits the table instead of the code."""
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    amount = models.DecimalField(
+        _("贫困线(元/人·年)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    note = models.CharField(_("依据"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("贫困线")
+        verbose_name_plural = pgettext_lazy("plural", "贫困线")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year"],
+                name="povertyline_unique_year",
+                violation_error_message=_("该年度的贫困线已登记。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return _("{year}年贫困线").format(year=self.year)

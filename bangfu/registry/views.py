@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bangfu.campaigns.tables import PairingTable
 from bangfu.core import views
+from bangfu.registry.exit_views import exit_context
 from bangfu.registry.filtersets import HouseholdFilterSet
 from bangfu.registry.forms import HouseholdForm, PeopleFormSet
 from bangfu.registry.models import Household
@@ -32,6 +33,7 @@ class HouseholdDetailView(views.ObjectDetailView):
         context["people_table"] = PersonTable(
             self.object.people.all(), user=self.request.user, orderable=False
         )
+        context.update(exit_context(self.object, self.request.user))
         return context
 
 

@@ -12,7 +12,15 @@ from bangfu.core.models import BaseModel, ObjectChange
 from bangfu.geo.models import VillageYear
 from bangfu.ledger.models import ActivityParticipant, Problem, Project, ProjectFunding
 from bangfu.orgs.models import ResidentTeam
-from bangfu.registry.models import HouseholdIncome
+from bangfu.registry.models import (
+    HouseholdIncome,
+    HouseholdScore,
+    HouseholdScoreAnswer,
+    PovertyLine,
+    ScoringItem,
+    ScoringOption,
+    ScoringSheet,
+)
 
 
 def domain_models() -> list[type[BaseModel]]:
@@ -36,7 +44,19 @@ def _extra_objects(world):
     project = Project.objects.create(
         name="党员活动室", date=when, origin="planned", sector="other", **common
     )
+    sheet = ScoringSheet.objects.create(name="试行评分表", year=2016, threshold=50)
+    item = ScoringItem.objects.create(sheet=sheet, name="看房", max_points=50)
+    option = ScoringOption.objects.create(item=item, label="危房", points=10)
+    score = HouseholdScore.objects.create(
+        household=world.household_a, sheet=sheet, total=10, threshold=50, proposed_poor=True
+    )
     return [
+        sheet,
+        item,
+        option,
+        score,
+        HouseholdScoreAnswer.objects.create(score=score, item=item, option=option, points=10),
+        PovertyLine.objects.create(year=2030, amount=5000),
         VillageYear.objects.create(
             village=world.baoshan, year=2016, population=100, poor_population=20
         ),
@@ -91,6 +111,9 @@ def test_every_domain_model_logs_create_update_and_delete(world):
                         "wage_income",
                         "number",
                         "end",
+                        "label",
+                        "note",
+                        "points",
                     )
                     if hasattr(obj, f)
                 )
