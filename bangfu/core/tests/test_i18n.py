@@ -33,8 +33,10 @@ def source_strings() -> set[str]:
         text = path.read_text(encoding="utf-8")
         for double, single in TEMPLATE_STRINGS.findall(text):
             found.add(double or single)
+        # As makemessages does: a literal % doubles, {{ var }} becomes %(var)s.
         found.update(
-            re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", block) for block in BLOCK_STRINGS.findall(text)
+            re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", block.replace("%", "%%"))
+            for block in BLOCK_STRINGS.findall(text)
         )
     return {s for s in found if HAN.search(s)}
 
