@@ -39,6 +39,15 @@ def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _chinese() -> Any:
+    """Every test starts in Chinese: a request in English must not leak into the next test."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        yield
+
+
 @dataclass
 class World:
     province: Region

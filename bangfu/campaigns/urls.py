@@ -1,4 +1,5 @@
 from bangfu.campaigns import views
+from bangfu.campaigns.progress_views import progress_urlpatterns
 from bangfu.core.urls import model_urls
 
 app_name = "campaigns"
@@ -10,3 +11,4 @@ urlpatterns = model_urls(
     views.PairingCreateView,
     views.PairingUpdateView,
 )
+urlpatterns += progress_urlpatterns

@@ -6,6 +6,7 @@ from django.utils.translation import pgettext_lazy
 NAV = [
     ("dashboard:index", pgettext_lazy("menu", "总览"), None),
     ("campaigns:pairing_list", pgettext_lazy("menu", "结对"), "campaigns.view_pairing"),
+    ("campaigns:progress", pgettext_lazy("menu", "任务进度"), "campaigns.view_allocationtarget"),
     ("ledger:activity_list", pgettext_lazy("menu", "台账"), "ledger.view_activity"),
     ("registry:household_list", pgettext_lazy("menu", "贫困户"), "registry.view_household"),
     ("registry:quality", pgettext_lazy("menu", "数据质量"), "registry.view_household"),

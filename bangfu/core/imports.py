@@ -219,17 +219,15 @@ class Layout:
 
     def parse(self, path: Path | str, result: ImportResult) -> Iterator[list[ParsedRow]]:
         """Rows of the file, cells normalised and checked, in batches; bad cells are reported."""
-        table = find_header(read_rows(path), self.headers())
-        by_header = {str(c.header): c for c in self.columns}
+        by_header = self.header_aliases()
+        table = find_header(read_rows(path), list(by_header))
         positions = [
             (i, by_header[h], by_header[h].reader())
             for i, h in enumerate(table.headers)
             if h in by_header
         ]
-        present = {str(c.header) for _i, c, _r in positions}
-        missing = [
-            str(c.header) for c in self.columns if c.required and str(c.header) not in present
-        ]
+        present = {c.field for _i, c, _r in positions}
+        missing = [str(c.header) for c in self.columns if c.required and c.field not in present]
         if missing:
             raise SpreadsheetError(
                 _("缺少必填列:{names}。请使用下载的模板。").format(names="、".join(missing))
@@ -317,6 +315,20 @@ class Layout:
 
     def export_rows(self, queryset: models.QuerySet, user: Any) -> Iterable[Sequence[Any]]:
         raise NotImplementedError
+
+    def header_aliases(self) -> dict[str, Column]:
+        """Header key → column, in Chinese and in English: a file exported by a user working
+        in English imports for a user working in Chinese, and the other way round."""
+        from django.utils import translation
+
+        from bangfu.core.spreadsheets import header_key
+
+        aliases: dict[str, Column] = {}
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                for column in self.columns:
+                    aliases.setdefault(header_key(str(column.header)), column)
+        return aliases
 
     def headers(self) -> list[str]:
         return [str(c.header) for c in self.columns]

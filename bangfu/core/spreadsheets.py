@@ -76,8 +76,15 @@ class Table:
     rows: Iterator[tuple[int, list[Any]]]
 
 
+def header_key(name: str) -> str:
+    """How headers are compared: without spaces, case or full-width forms."""
+    return text(name).replace(" ", "").lower()
+
+
 def find_header(rows: Iterable[list[Any]], known: Sequence[str]) -> Table:
     """Find the header row among the first rows: the one naming most known columns.
+
+    `Table.headers` come back as header keys (see header_key).
 
     A header merged over two rows (the name in the upper cell, an empty cell below it) or a
     title row above the header are both common in county files; both are handled.
@@ -88,7 +95,7 @@ def find_header(rows: Iterable[list[Any]], known: Sequence[str]) -> Table:
         head.append(row)
         if len(head) >= HEADER_SEARCH_ROWS:
             break
-    known_set = set(known)
+    known_set = {header_key(k) for k in known}
     best, best_score, best_headers = -1, 0, []
     for i, row in enumerate(head):
         above = head[i - 1] if i > 0 else []
@@ -97,7 +104,7 @@ def find_header(rows: Iterable[list[Any]], known: Sequence[str]) -> Table:
             name = text(cell)
             if not name and c < len(above):
                 name = text(above[c])
-            headers.append(name.replace(" ", ""))
+            headers.append(header_key(name))
         score = sum(1 for h in headers if h in known_set)
         if score > best_score:
             best, best_score, best_headers = i, score, headers

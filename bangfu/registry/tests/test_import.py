@@ -427,3 +427,17 @@ def test_an_xlsx_written_by_libreoffice_imports(tmp_path, world):
     result = run(path, world.users["office"])
     assert result.problem_count == 0, reasons(result)
     assert Household.objects.get(number="5205241162140101").identified_year == 2015
+
+
+def test_a_file_exported_in_english_imports_in_chinese(tmp_path, world):
+    from django.utils import translation
+
+    from bangfu.core.spreadsheets import write_xlsx
+
+    path = tmp_path / "english.xlsx"
+    with translation.override("en"):
+        write_xlsx(str(path), LAYOUT.export_sheets(Household.objects.all(), world.users["office"]))
+    assert openpyxl.load_workbook(path).active["A1"].value == "Household number"
+    result = run(path, world.users["office"])
+    assert result.problem_count == 0, reasons(result)
+    assert result.unchanged == {"贫困户": 2, "家庭成员": 2}
