@@ -94,7 +94,7 @@ def test_dashboard_is_the_landing_page_with_chinese_labels(login, world):
     response = login("office").get("/")
     body = response.content.decode()
     assert "结对帮村的党支部" in body
-    assert 'data-testid="figure-villages_paired">2个' in body
+    assert 'title="2个"><span class="value">2</span><span class="unit">个</span>' in body
 
 
 def test_figures_command_prints_the_same_numbers_as_json(world):
