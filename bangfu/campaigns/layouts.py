@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,7 +14,7 @@ from bangfu.core import normalize
 from bangfu.core.imports import Column, RowError, RowLayout
 from bangfu.geo.layouts import VILLAGE_CODE, village_by_code
 from bangfu.orgs.layouts import BRANCH_NAME, UNIT_NAME, branch_id
-from bangfu.orgs.models import Member
+from bangfu.orgs.models import Branch, Member
 from bangfu.registry.models import Household
 
 H = gettext_lazy
@@ -109,6 +110,58 @@ class PairingLayout(RowLayout):
             "start": start,
             "end": end,
         }
+
+    def after_write(self, created: list, updated: list, state: dict) -> None:
+        """The campaign's limits, checked on the database after the batch is written (inside
+        the import's transaction): villages over their maximum, branches over capacity."""
+        touched = [p for p in created + updated if p.kind == PairingKind.BRANCH_VILLAGE]
+        if not touched:
+            return
+        rows = state.setdefault("rows_of_pairing", {})
+        for p in touched:
+            rows.setdefault(p.pk, p)
+        open_ = Pairing.objects.filter(
+            kind=PairingKind.BRANCH_VILLAGE,
+            campaign_id__in={p.campaign_id for p in touched},
+            end__isnull=True,
+        )
+        per_village = dict(
+            open_.filter(village_id__in={p.village_id for p in touched})
+            .values_list("village_id")
+            .annotate(n=Count("pk"))
+            .values_list("village_id", "n")
+        )
+        per_branch = dict(
+            open_.filter(branch_id__in={p.branch_id for p in touched})
+            .values_list("branch_id")
+            .annotate(n=Count("pk"))
+            .values_list("branch_id", "n")
+        )
+        problems = state.setdefault("rule_problems", [])
+        campaigns = Campaign.objects.in_bulk({p.campaign_id for p in touched})
+        branches = Branch.objects.in_bulk({p.branch_id for p in touched})
+        for p in touched:
+            if p.end is not None:
+                continue
+            limit = campaigns[p.campaign_id].max_branches_per_village
+            capacity = branches[p.branch_id].capacity
+            if per_village.get(p.village_id, 0) > limit:
+                problems.append(
+                    (p, "village_code", _("该村结对的支部超过每村上限{max}个。").format(max=limit))
+                )
+            if per_branch.get(p.branch_id, 0) > capacity:
+                problems.append(
+                    (
+                        p,
+                        "branch_name",
+                        _("该支部结对的村超过其可结对村数{max}。").format(max=capacity),
+                    )
+                )
+
+    def finish(self, state: dict, result: Any) -> None:
+        headers = {c.field: str(c.header) for c in self.columns}
+        for pairing, field, message in state.get("rule_problems", []):
+            result.add_problem(getattr(pairing, "_import_row", 0), headers[field], "", message)
 
     def export_values(self, obj: Pairing) -> dict[str, Any]:
         return {

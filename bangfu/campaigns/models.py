@@ -32,6 +32,16 @@ class Campaign(BaseModel):
     year = models.PositiveSmallIntegerField(_("年度"))
     start = models.DateField(_("开始日期"))
     end = models.DateField(_("结束日期"))
+    region = models.ForeignKey(
+        "geo.Region",
+        verbose_name=_("行动范围"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("只有这个区域内的村可以结对;不填则不限。"),
+    )
+    max_branches_per_village = models.PositiveSmallIntegerField(_("每村最多结对支部数"), default=2)
     count_submitted = models.BooleanField(
         _("统计待审核台账"),
         default=False,

@@ -1,8 +1,12 @@
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.campaigns.filtersets import PairingFilterSet
 from bangfu.campaigns.forms import PairingForm
 from bangfu.campaigns.models import Pairing
+from bangfu.campaigns.services import save_pairing
 from bangfu.campaigns.tables import PairingTable
 from bangfu.core import views
 from bangfu.ledger.tables import ActivityTable
@@ -20,11 +24,23 @@ class PairingDetailView(views.ObjectDetailView):
     related = [(_("帮扶活动"), "activities", ActivityTable, ("unit", "branch", "village"))]
 
 
-class PairingCreateView(views.ObjectCreateView):
+class PairingSaveMixin:
+    """Pairings are saved through the service: the campaign's rules, under row locks."""
+
+    def save_form(self, form: Any) -> Pairing:
+        try:
+            return save_pairing(form.instance)
+        except ValidationError as e:
+            for field, messages in e.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages)
+            return form.instance
+
+
+class PairingCreateView(PairingSaveMixin, views.ObjectCreateView):
     queryset = Pairing.objects.all()
     form_class = PairingForm
 
 
-class PairingUpdateView(views.ObjectUpdateView):
+class PairingUpdateView(PairingSaveMixin, views.ObjectUpdateView):
     queryset = Pairing.objects.all()
     form_class = PairingForm

@@ -509,6 +509,7 @@ class RowLayout(Layout):
                 setattr(obj, attnames[name], value)
             for name, value in extras.items():
                 setattr(obj, name, value)  # carried to after_write
+            obj._import_row = row.number
             problems = limits.errors(obj)
             if problems:
                 for name, message in problems:

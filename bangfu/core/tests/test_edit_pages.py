@@ -84,6 +84,8 @@ def test_an_edit_without_the_loaded_version_is_refused(login, world):
 
 
 def test_a_unit_committee_can_claim_a_village_it_does_not_work_in_yet(login, world):
+    world.branch_a.capacity = 2  # room for a second village
+    world.branch_a.save()
     client = login("unit_a")
     search = client.get(reverse("core:search", args=["geo.Region"]), {"q": "乐邦", "everywhere": 1})
     assert world.lebang.code in search.content.decode()

@@ -1,0 +1,128 @@
+"""The campaign's pairing rules hold on every path; two claims for the last slot cannot both win."""
+
+import datetime
+import threading
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from bangfu.campaigns.models import Pairing
+from bangfu.campaigns.services import end_pairing, save_pairing
+from bangfu.core.imports import Layout
+from bangfu.orgs.models import Branch
+
+
+def claim(world, branch, village, start="2016-05-01"):
+    return {
+        "campaign": world.campaign.pk,
+        "kind": "branch_village",
+        "branch": branch.pk,
+        "village": village.code,
+        "origin": "claimed",
+        "start": start,
+    }
+
+
+def test_a_branch_cannot_take_more_villages_than_its_capacity(login, world):
+    response = login("unit_a").post(
+        reverse("campaigns:pairing_add"), claim(world, world.branch_a, world.lebang)
+    )
+    assert response.status_code == 200
+    assert "可结对村数1" in response.context["form"].errors["branch"][0]
+    assert not Pairing.objects.filter(branch=world.branch_a, village=world.lebang).exists()
+
+
+def test_a_village_takes_at_most_the_campaigns_maximum_of_branches(login, world):
+    world.campaign.max_branches_per_village = 1
+    world.campaign.save()
+    extra = Branch.objects.create(unit=world.unit_a, name="第六党支部")
+    response = login("office").post(
+        reverse("campaigns:pairing_add"), claim(world, extra, world.baoshan)
+    )
+    assert "达到每村上限1个" in response.context["form"].errors["village"][0]
+
+
+def test_the_same_pairing_cannot_overlap_itself_but_may_follow_an_ended_one(world):
+    world.branch_a.capacity = 3
+    world.branch_a.save()
+    again = Pairing(
+        campaign=world.campaign,
+        kind="branch_village",
+        branch=world.branch_a,
+        village=world.baoshan,
+        start=datetime.date(2016, 6, 1),
+    )
+    with pytest.raises(Exception, match="已与这个村结对"):
+        save_pairing(again)
+    end_pairing(world.pairing_a, datetime.date(2016, 5, 31))
+    save_pairing(again)
+    assert Pairing.objects.filter(branch=world.branch_a, village=world.baoshan).count() == 2
+
+
+def test_villages_outside_the_campaigns_region_are_refused(login, world):
+    world.campaign.region = world.bijie
+    world.campaign.save()
+    world.branch_b.capacity = 2
+    world.branch_b.save()
+    response = login("office").post(
+        reverse("campaigns:pairing_add"), claim(world, world.branch_b, world.lebang, "2016-06-01")
+    )
+    assert "不在" in response.context["form"].errors["village"][0]
+
+
+def test_the_pairings_import_checks_the_same_limits(tmp_path, world):
+    book = openpyxl.Workbook()
+    book.active.append(["帮扶行动", "结对类型", "单位名称", "支部名称", "村代码", "开始日期"])
+    book.active.append(
+        [
+            "2016年五千行动",
+            "支部结对帮村",
+            "贵州省总工会",
+            "第五党支部",
+            world.lebang.code,
+            "2016-05-01",
+        ]
+    )
+    path = tmp_path / "p.xlsx"
+    book.save(path)
+    result = Layout.registry["pairings"].run(path, world.users["office"], True)
+    assert [(p.row, p.column) for p in result.problems] == [(2, "支部名称")]
+    assert not Pairing.objects.filter(branch=world.branch_a, village=world.lebang).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_claims_for_the_last_slot_cannot_both_win(world):
+    world.campaign.max_branches_per_village = 2  # baoshan has one branch: one slot left
+    world.campaign.save()
+    rivals = [Branch.objects.create(unit=world.unit_b, name=f"竞争支部{i}") for i in range(2)]
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def attempt(branch):
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            save_pairing(
+                Pairing(
+                    campaign=world.campaign,
+                    kind="branch_village",
+                    branch=branch,
+                    village=world.baoshan,
+                    start=datetime.date(2016, 6, 1),
+                )
+            )
+            outcomes.append("won")
+        except Exception as e:  # the loser's ValidationError
+            outcomes.append(str(e))
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(b,)) for b in rivals]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("won") == 1
+    assert Pairing.objects.filter(village=world.baoshan, kind="branch_village").count() == 2
