@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from bangfu.campaigns.choices import PairingKind
+from bangfu.campaigns.choices import PairingKind, PairingOrigin
 from bangfu.campaigns.models import Pairing
 from bangfu.geo.models import Region
 from bangfu.orgs.models import Branch
@@ -88,3 +88,27 @@ def end_pairing(pairing: Pairing, on: datetime.date) -> Pairing:
     pairing.end = on
     pairing.save(update_fields=["end", "updated"])
     return pairing
+
+
+def hand_over(pairing: Pairing, branch: Branch, on: datetime.date) -> Pairing:
+    """Hand a branch–village pairing to another branch from `on`: the old one ends the day
+    before, the new one starts on `on`, both in one transaction; history stays with both."""
+    if pairing.kind != PairingKind.BRANCH_VILLAGE:
+        raise ValidationError({"branch": _("只有支部结对帮村可以移交。")})
+    if branch.pk == pairing.branch_id:
+        raise ValidationError({"branch": _("请选择另一个支部。")})
+    if on <= pairing.start or (pairing.end is not None and on > pairing.end):
+        raise ValidationError({"start": _("移交日期须在原结对期间内。")})
+    with transaction.atomic():
+        successor = Pairing(
+            campaign=pairing.campaign,
+            kind=pairing.kind,
+            branch=branch,
+            village=pairing.village,
+            origin=PairingOrigin.ASSIGNED,
+            start=on,
+            end=pairing.end,
+        )
+        end_pairing(pairing, on - datetime.timedelta(days=1))
+        save_pairing(successor)
+    return successor

@@ -21,6 +21,7 @@ class PairingListView(views.ObjectListView):
 
 class PairingDetailView(views.ObjectDetailView):
     queryset = Pairing.objects.select_related("branch__unit", "member", "village", "household")
+    template_name = "campaigns/pairing_detail.html"
     related = [(_("帮扶活动"), "activities", ActivityTable, ("unit", "branch", "village"))]
 
 

@@ -126,3 +126,49 @@ def test_two_claims_for_the_last_slot_cannot_both_win(world):
         t.join()
     assert outcomes.count("won") == 1
     assert Pairing.objects.filter(village=world.baoshan, kind="branch_village").count() == 2
+
+
+def test_handing_a_village_to_another_branch_ends_one_pairing_and_starts_the_next(login, world):
+    other = Branch.objects.create(unit=world.unit_a, name="第六党支部")
+    client = login("unit_a")
+    page = client.get(reverse("campaigns:pairing_detail", args=[world.pairing_a.pk]))
+    assert (
+        reverse("campaigns:pairing_hand_over", args=[world.pairing_a.pk]) in page.content.decode()
+    )
+    response = client.post(
+        reverse("campaigns:pairing_hand_over", args=[world.pairing_a.pk]),
+        {"branch": other.pk, "on": "2016-09-01"},
+    )
+    successor = Pairing.objects.get(branch=other)
+    assert response["Location"] == successor.get_absolute_url()
+    world.pairing_a.refresh_from_db()
+    assert world.pairing_a.end == datetime.date(2016, 8, 31)
+    assert (successor.village, successor.start, successor.origin) == (
+        world.baoshan,
+        datetime.date(2016, 9, 1),
+        "assigned",
+    )
+
+
+def test_a_hand_over_that_breaks_a_rule_changes_nothing(login, world):
+    full = Branch.objects.create(unit=world.unit_b, name="满员支部", capacity=1)
+    Pairing.objects.create(
+        campaign=world.campaign,
+        kind="branch_village",
+        branch=full,
+        village=world.lebang,
+        start=datetime.date(2016, 4, 1),
+    )
+    response = login("office").post(
+        reverse("campaigns:pairing_hand_over", args=[world.pairing_a.pk]),
+        {"branch": full.pk, "on": "2016-09-01"},
+    )
+    assert response.status_code == 200
+    assert "可结对村数1" in response.context["form"].errors["branch"][0]
+    world.pairing_a.refresh_from_db()
+    assert world.pairing_a.end is None
+
+
+def test_another_units_pairing_cannot_be_handed_over(login, world):
+    url = reverse("campaigns:pairing_hand_over", args=[world.pairing_b.pk])
+    assert login("unit_a").get(url).status_code == 404
