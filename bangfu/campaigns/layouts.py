@@ -13,8 +13,8 @@ from bangfu.campaigns.models import MEMBER_KINDS, Campaign, Pairing
 from bangfu.core import normalize
 from bangfu.core.imports import Column, RowError, RowLayout
 from bangfu.geo.layouts import VILLAGE_CODE, village_by_code
-from bangfu.orgs.layouts import BRANCH_NAME, UNIT_NAME, branch_id
-from bangfu.orgs.models import Branch, Member
+from bangfu.orgs.layouts import BRANCH_NAME, UNIT_NAME, branch_id, member_named, unit_id
+from bangfu.orgs.models import Branch
 from bangfu.registry.models import Household
 
 H = gettext_lazy
@@ -59,6 +59,10 @@ class PairingLayout(RowLayout):
         Column(H("结束日期"), "end", normalize.date),
     ]
 
+    def prepare(self, batch: list, state: dict) -> None:
+        numbers = {r.values.get("household_number") for r in batch} - {None, ""}
+        state["households"] = Household.objects.in_bulk(numbers, field_name="number")
+
     def resolve(self, values: dict[str, Any], state: dict) -> dict[str, Any]:
         campaign = campaign_by_name(values["campaign_name"], state)
         kind = values["kind"]
@@ -67,7 +71,9 @@ class PairingLayout(RowLayout):
         if kind in MEMBER_KINDS:
             if not values.get("member_name"):
                 raise RowError("member_name", _("请填写帮扶人。"))
-            found = Member.objects.filter(branch_id=branch, name=values["member_name"]).first()
+            found = member_named(
+                unit_id(values["unit_name"], state), values["member_name"], state, branch=branch
+            )
             if found is None:
                 raise RowError(
                     "member_name",
@@ -82,7 +88,7 @@ class PairingLayout(RowLayout):
         village = village_by_code(values["village_code"], state)
         household = None
         if kind == PairingKind.SECRETARY_HOUSEHOLD:
-            found = Household.objects.filter(number=values.get("household_number") or "").first()
+            found = state["households"].get(values.get("household_number") or "")
             if found is None:
                 raise RowError("household_number", _("找不到这个贫困户。"))
             if found.village_id != village.pk:

@@ -9,6 +9,7 @@ transaction and writes nothing at all if any row is bad.
 from __future__ import annotations
 
 import datetime
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -199,8 +200,8 @@ class ParsedRow:
     cells: dict[str, Any]  # raw cell per field, for error messages
 
 
-class Layout:
-    """Subclasses set key, title, model, columns and implement `apply_batch` and `export`."""
+class Layout(ABC):
+    """Subclasses set key, title, model, columns and implement `apply_batch` and `export_rows`."""
 
     registry: ClassVar[dict[str, Layout]] = {}
     key: str = ""
@@ -304,17 +305,18 @@ class Layout:
         """What one run remembers between batches (lookups, rows already seen)."""
         return {"user": user}
 
+    @abstractmethod
     def apply_batch(self, batch: list[ParsedRow], state: Any, result: ImportResult) -> None:
         """Check a batch against the database and write it (the run decides to keep it)."""
-        raise NotImplementedError
 
-    def finish(self, state: Any, result: ImportResult) -> None:
-        """Checks that need the whole file (after the last batch)."""
+    def finish(self, state: Any, result: ImportResult) -> None:  # noqa: B027 (optional hook)
+        """Checks that need the whole file (after the last batch); none by default."""
 
     # --- writing -------------------------------------------------------------------------
 
+    @abstractmethod
     def export_rows(self, queryset: models.QuerySet, user: Any) -> Iterable[Sequence[Any]]:
-        raise NotImplementedError
+        """The rows of the queryset in this layout, as cell values (personal data masked)."""
 
     def header_aliases(self) -> dict[str, Column]:
         """Header key → column, in Chinese and in English: a file exported by a user working
@@ -427,6 +429,9 @@ class RowLayout(Layout):
             "can_add": user.has_perm(f"{meta.app_label}.add_{meta.model_name}"),
         }
 
+    def prepare(self, batch: list[ParsedRow], state: dict) -> None:
+        """Load in one query what a batch's rows will look up (no query per row)."""
+
     def resolve(self, values: dict[str, Any], state: dict) -> dict[str, Any]:
         return {c.field: values[c.field] for c in self.columns if c.field in values}
 
@@ -440,6 +445,7 @@ class RowLayout(Layout):
         model = self.model
         headers = {c.field: str(c.header) for c in self.columns}
         resolved: list[tuple[ParsedRow, dict[str, Any]]] = []
+        self.prepare(batch, state)
         for row in batch:
             try:
                 fields = self.resolve(row.values, state)
@@ -540,6 +546,9 @@ class RowLayout(Layout):
         for obj in to_create + to_update:
             if obj.pk not in visible:
                 result.add_problem(rows_of[id(obj)], "", "", _("这条记录超出了您的管辖范围。"))
+        # The change log names each row (str) and its related rows: load them per relation,
+        # not per row.
+        models.prefetch_related_objects(to_create + to_update, *self.select_related)
         self.after_write(to_create, to_update + unchanged_objects, state)
         record_bulk(
             [(o, "create", None, serialize_instance(o)) for o in to_create]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -15,8 +16,7 @@ from bangfu.core.imports import Column, RowError, RowLayout
 from bangfu.geo.layouts import VILLAGE_CODE, village_by_code
 from bangfu.ledger.choices import ActivityKind, FundSource, ReviewState
 from bangfu.ledger.models import Activity, ActivityParticipant
-from bangfu.orgs.layouts import BRANCH_NAME, UNIT_NAME, branch_id, unit_id
-from bangfu.orgs.models import Member
+from bangfu.orgs.layouts import BRANCH_NAME, UNIT_NAME, branch_id, member_named, unit_id
 
 H = gettext_lazy
 
@@ -69,11 +69,7 @@ class ActivityLayout(RowLayout):
         names = normalize.text(values["participant_names"]).replace(",", "、").replace(",", "、")
         members = []
         for member_name in [n.strip() for n in names.split("、") if n.strip()]:
-            found = (
-                Member.objects.filter(branch__unit_id=unit, name=member_name)
-                .values_list("pk", flat=True)
-                .first()
-            )
+            found = member_named(unit, member_name, state)
             if found is None:
                 raise RowError(
                     "participant_names",
@@ -116,25 +112,34 @@ class ActivityLayout(RowLayout):
 
     def after_write(self, created: list, updated: list, state: dict) -> None:
         """Participants are exactly those named; each is one person-visit."""
+        villages = {v.pk: v for v in state.get("villages_by_code", {}).values() if v}
+        for activity in created + updated:
+            # Related rows already loaded: the change log names them without a query each.
+            activity.village = villages[activity.village_id]
         for activity in created:
             activity.author_id = state["user"].pk
         if created:  # the importer is the author of new entries
             Activity.objects.filter(pk__in=[a.pk for a in created]).update(author=state["user"])
-        wanted = {a.pk: set(state["participants"][a._participants_key]) for a in created + updated}
+        activities = {a.pk: a for a in created + updated}
+        wanted = {
+            a.pk: {m.pk: m for m in state["participants"][a._participants_key]}
+            for a in activities.values()
+        }
         current: dict[int, set[int]] = {}
         for activity_id, member_id in ActivityParticipant.objects.filter(
             activity_id__in=wanted
         ).values_list("activity_id", "member_id"):
             current.setdefault(activity_id, set()).add(member_id)
-        stale = [(a, m) for a, members in current.items() for m in members - wanted[a]]
-        for activity_id, member_id in stale:
-            ActivityParticipant.objects.filter(
-                activity_id=activity_id, member_id=member_id
-            ).delete()
+        stale = Q(pk__in=[])
+        for activity_id, members in current.items():
+            for member_id in members - wanted[activity_id].keys():
+                stale |= Q(activity_id=activity_id, member_id=member_id)
+        ActivityParticipant.objects.filter(stale).delete()  # one query; each delete is logged
         added = [
-            ActivityParticipant(activity_id=a, member_id=m)
+            ActivityParticipant(activity=activities[a], member=member)
             for a, members in wanted.items()
-            for m in members - current.get(a, set())
+            for member_id, member in members.items()
+            if member_id not in current.get(a, set())
         ]
         bulk.insert(ActivityParticipant, added)
         record_bulk([(p, "create", None, serialize_instance(p)) for p in added], state["user"])

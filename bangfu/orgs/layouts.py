@@ -48,6 +48,19 @@ def branch_id(unit_name: str, branch_name: str, state: dict) -> int:
     return found
 
 
+def member_named(unit: int, name: str, state: dict, branch: int | None = None) -> Member | None:
+    """A unit's member by name (within one branch if given); the unit's members load once."""
+    members = state.setdefault("members_of_unit", {})
+    if unit not in members:
+        members[unit] = {}
+        for member in Member.objects.filter(branch__unit_id=unit).order_by("pk"):
+            members[unit].setdefault(member.name, []).append(member)
+    found = members[unit].get(name, [])
+    if branch is not None:
+        found = [m for m in found if m.branch_id == branch]
+    return found[0] if found else None
+
+
 class UnitLayout(RowLayout):
     key = "units"
     title = gettext_lazy("单位")

@@ -172,3 +172,37 @@ def test_templates_explain_every_column(login, world):
         explained = [r[0] for r in notes.iter_rows(min_row=2, values_only=True)]
         assert headers == explained, key
         assert data.max_row == 2, key  # the header and an example row
+
+
+def test_pairing_import_queries_do_not_grow_with_the_rows(tmp_path, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bangfu.orgs.models import Branch
+
+    def queries(n):
+        branches = [Branch.objects.create(unit=world.unit_a, name=f"支部{n}-{i}") for i in range(n)]
+        rows = [
+            [
+                "2016年五千行动",
+                "支部书记牵头帮户",
+                "贵州省总工会",
+                b.name,
+                "",
+                "520524116214",
+                "5205241162140001",
+                "",
+                "2016-04-01",
+                "",
+            ]
+            for b in branches
+        ]
+        with CaptureQueriesContext(connection) as ctx:
+            result = Layout.registry["pairings"].run(
+                xlsx(tmp_path, PAIRING_HEADERS, rows, f"{n}.xlsx"), world.users["office"], False
+            )
+        assert result.problem_count == n  # no secretary named "" in these branches: one error each
+        return len(ctx.captured_queries)
+
+    queries(1)  # loads the user's permissions once
+    assert queries(20) == queries(2)

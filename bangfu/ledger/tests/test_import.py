@@ -105,3 +105,20 @@ def test_export_and_reimport_changes_nothing_and_edits_update_by_number(tmp_path
         action="create", related_object_id=world.activity_a.pk, object_repr__startswith="王书记"
     ).exists()
     assert compute_figures(FigureSlice(world.campaign))["member_visits"] == before + 1
+
+
+def test_the_number_of_queries_does_not_grow_with_the_rows(tmp_path, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(n):
+        rows = [entry(工作内容=f"走访{i}") for i in range(n)]
+        with CaptureQueriesContext(connection) as ctx:
+            result = Layout.registry["activities"].run(
+                xlsx(tmp_path, rows, f"{n}.xlsx"), world.users["unit_a"], False
+            )
+        assert result.problem_count == 0, result.problems
+        return len(ctx.captured_queries)
+
+    queries(1)  # loads the user's permissions once
+    assert queries(30) == queries(3)

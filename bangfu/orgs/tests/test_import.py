@@ -118,3 +118,22 @@ def test_member_export_round_trips_and_masks_phones(tmp_path, login, world):
     assert ObjectChange.objects.count() == changes
     world.member_a.refresh_from_db()
     assert world.member_a.phone == "13900001111"
+
+
+def test_branch_import_queries_do_not_grow_with_the_rows(tmp_path, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(n):
+        rows = [["贵州省总工会", f"支部{n}-{i}"] for i in range(n)]
+        with CaptureQueriesContext(connection) as ctx:
+            result = Layout.registry["branches"].run(
+                xlsx(tmp_path, ["单位名称", "支部名称"], rows, f"{n}.xlsx"),
+                world.users["office"],
+                True,
+            )
+        assert result.created == {"党支部": n}
+        return len(ctx.captured_queries)
+
+    queries(1)  # loads the user's permissions once
+    assert queries(25) == queries(2)
