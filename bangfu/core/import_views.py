@@ -3,7 +3,6 @@ background job's progress."""
 
 from __future__ import annotations
 
-import io
 import uuid
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,7 +20,7 @@ from django.views.decorators.http import require_POST
 from bangfu.core import jobs
 from bangfu.core.imports import Layout
 from bangfu.core.models import Job
-from bangfu.core.spreadsheets import write_xlsx
+from bangfu.core.spreadsheets import xlsx_response
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
@@ -75,11 +74,8 @@ def import_page(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 def import_template(request: HttpRequest, key: str) -> HttpResponse:
     layout = _layout(key, request.user)
-    buffer = io.BytesIO()
-    write_xlsx(buffer, layout.template_sheets())
-    buffer.seek(0)
     name = _("{title}导入模板.xlsx").format(title=layout.title)
-    return FileResponse(buffer, as_attachment=True, filename=name)
+    return xlsx_response(layout.template_sheets(), name)
 
 
 def _own_job(request: HttpRequest, pk: int) -> Job:

@@ -170,10 +170,35 @@ def write_xlsx(target: Any, sheets: Sequence[SheetSpec]) -> None:
     workbook.close()
 
 
-def write_csv(target: Any, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """UTF-8 with a byte-order mark, so Excel on Chinese Windows opens it correctly."""
-    target.write("\ufeff")
-    writer = csv.writer(target)
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+def xlsx_response(sheets: Sequence[SheetSpec], filename: str) -> Any:
+    """A download of the sheets, written a row at a time to a temporary file (not memory)."""
+    import tempfile
+
+    from django.http import FileResponse
+
+    temp = tempfile.TemporaryFile()
+    write_xlsx(temp, sheets)
+    temp.seek(0)
+    return FileResponse(temp, as_attachment=True, filename=filename)
+
+
+def csv_response(headers: Sequence[str], rows: Iterable[Sequence[Any]], filename: str) -> Any:
+    """A streamed .csv download, UTF-8 with a byte-order mark so Chinese Excel opens it."""
+    from urllib.parse import quote
+
+    from django.http import StreamingHttpResponse
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+
+    def lines() -> Iterator[str]:
+        yield "\ufeff" + writer.writerow(list(headers))
+        for row in rows:
+            yield writer.writerow(["" if v is None else v for v in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response

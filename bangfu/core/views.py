@@ -6,7 +6,6 @@ Every queryset goes through `restrict(user, action)`; views never filter by scop
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -91,35 +90,13 @@ def layout_export(
     key: str, queryset: models.QuerySet, user: Any, fmt: str, name: str
 ) -> HttpResponse:
     """A list's rows in its import layout: .xlsx via a temporary file, .csv streamed."""
-    import csv
-    import tempfile
-
-    from django.http import FileResponse, StreamingHttpResponse
-
     from bangfu.core.imports import Layout
-    from bangfu.core.spreadsheets import write_xlsx
+    from bangfu.core.spreadsheets import csv_response, xlsx_response
 
     layout = Layout.registry[key]
     if fmt == "csv":
-
-        class Echo:
-            def write(self, value: str) -> str:
-                return value
-
-        writer = csv.writer(Echo())
-
-        def lines():
-            yield "\ufeff" + writer.writerow(layout.headers())
-            for row in layout.export_rows(queryset, user):
-                yield writer.writerow(["" if v is None else v for v in row])
-
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}.csv"
-        return response
-    temp = tempfile.TemporaryFile()
-    write_xlsx(temp, layout.export_sheets(queryset, user))
-    temp.seek(0)
-    return FileResponse(temp, as_attachment=True, filename=f"{name}.xlsx")
+        return csv_response(layout.headers(), layout.export_rows(queryset, user), f"{name}.csv")
+    return xlsx_response(layout.export_sheets(queryset, user), f"{name}.xlsx")
 
 
 def history_for(instance: models.Model) -> models.QuerySet:

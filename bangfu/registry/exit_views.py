@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from bangfu.core import views
+from bangfu.core.spreadsheets import SheetSpec, xlsx_response
 from bangfu.core.urls import model_urls
 from bangfu.registry import services
 from bangfu.registry.choices import HouseholdStatus, RelapseLevel
@@ -69,6 +70,8 @@ class MonitoringView(LoginRequiredMixin, View):
         for flag in flags:
             counts[flag.level] += 1
         shown = [f for f in flags if f.level == level] if level else flags
+        if request.GET.get("_export") == "xlsx":
+            return export_flags(shown, year)
         page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
         editable = set(
             Household.objects.restrict(user, "change")
@@ -89,6 +92,44 @@ class MonitoringView(LoginRequiredMixin, View):
             "lines": PovertyLine.objects.restrict(user, "view").order_by("-year")[:10],
         }
         return render(request, "registry/monitoring.html", context)
+
+
+def export_flags(flags: list, year: int) -> HttpResponse:
+    """The flagged households with the page's columns, as .xlsx."""
+    levels = dict(RelapseLevel.choices)
+    rows = (
+        [
+            f.household.number,
+            f.household.head_name,
+            f.household.village.name,
+            f.household.village.code,
+            str(levels[f.level]),
+            f.people,
+            float(f.per_head) if f.per_head is not None else "",
+            float(f.line) if f.line is not None else "",
+            "；".join(str(r) for r in f.reasons),
+        ]
+        for f in flags
+    )
+    headers = [
+        str(h)
+        for h in (
+            _("户编号"),
+            _("户主姓名"),
+            _("所在村"),
+            _("村代码"),
+            _("监测结果"),
+            _("人口"),
+            _("人均纯收入"),
+            _("贫困线"),
+            _("原因"),
+        )
+    ]
+    title = _("{year}年防返贫监测").format(year=year)
+    sheet = SheetSpec(
+        str(title), headers, rows, text_columns=(0, 3), widths=(20, 10, 12, 14, 12, 6, 12, 10, 60)
+    )
+    return xlsx_response([sheet], f"{title}.xlsx")
 
 
 class MarkMonitoredView(LoginRequiredMixin, View):

@@ -3,19 +3,18 @@ links to fix them, and the same findings as an Excel file."""
 
 from __future__ import annotations
 
-import tempfile
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views import View
 
-from bangfu.core.spreadsheets import SheetSpec, write_xlsx
+from bangfu.core.spreadsheets import SheetSpec, xlsx_response
 from bangfu.registry import quality
 from bangfu.registry.models import Household
 
@@ -62,7 +61,6 @@ class QualityView(LoginRequiredMixin, View):
 
 def export_xlsx(found: list[quality.Finding]) -> HttpResponse:
     """The findings in the page's columns, written a row at a time to a temporary file."""
-    temp = tempfile.TemporaryFile()
     sheet = SheetSpec(
         name=_("数据质量检查"),
         headers=quality.export_columns(),
@@ -70,9 +68,7 @@ def export_xlsx(found: list[quality.Finding]) -> HttpResponse:
         text_columns=TEXT_COLUMNS,
         widths=(22, 8, 14, 16, 20, 10, 22, 60),
     )
-    write_xlsx(temp, [sheet])
-    temp.seek(0)
-    return FileResponse(temp, as_attachment=True, filename="{}.xlsx".format(_("数据质量检查")))
+    return xlsx_response([sheet], "{}.xlsx".format(_("数据质量检查")))
 
 
 urlpatterns = [path("quality/", QualityView.as_view(), name="quality")]

@@ -449,3 +449,21 @@ def test_the_household_page_shows_its_relapse_flag_and_the_button(login, world):
     page = login("village_a").get(reverse("registry:household_detail", args=[h.pk]))
     assert page.context["relapse_flag"].level == RelapseLevel.RELAPSE
     assert reverse("registry:household_monitor", args=[h.pk]) in page.content.decode()
+
+
+def test_the_monitoring_list_exports_what_it_shows(login, world):
+    import io
+
+    import openpyxl
+
+    mine = lifted(world, "RM15")
+    income(mine, 2016, "6000")
+    theirs = lifted(world, "RM16", village=world.lebang)
+    income(theirs, 2016, "6000")
+    response = login("village_a").get(reverse("registry:monitoring"),
+                                      {"year": 2016, "_export": "xlsx"})
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0][:5] == ("户编号", "户主姓名", "所在村", "村代码", "监测结果")
+    assert [r[0] for r in rows[1:]] == ["RM15"]  # the other village is out of scope
+    assert rows[1][3] == world.baoshan.code and rows[1][8]  # a reason is given
