@@ -460,8 +460,9 @@ def test_the_monitoring_list_exports_what_it_shows(login, world):
     income(mine, 2016, "6000")
     theirs = lifted(world, "RM16", village=world.lebang)
     income(theirs, 2016, "6000")
-    response = login("village_a").get(reverse("registry:monitoring"),
-                                      {"year": 2016, "_export": "xlsx"})
+    response = login("village_a").get(
+        reverse("registry:monitoring"), {"year": 2016, "_export": "xlsx"}
+    )
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[0][:5] == ("户编号", "户主姓名", "所在村", "村代码", "监测结果")
