@@ -15,6 +15,7 @@ from bangfu.campaigns.models import Campaign, Pairing
 from bangfu.campaigns.progress import unit_progress
 from bangfu.campaigns.services import hand_over
 from bangfu.core.forms import BootstrapMixin
+from bangfu.core.spreadsheets import SheetSpec, xlsx_response
 from bangfu.orgs.models import Branch
 
 
@@ -29,6 +30,8 @@ class ProgressView(LoginRequiredMixin, View):
         rows = unit_progress(campaign, request.user) if campaign else []
         if request.GET.get("unmet"):
             rows = [r for r in rows if not r.met]
+        if request.GET.get("_export") == "xlsx":
+            return export_progress(campaign, rows)
         return render(
             request,
             "campaigns/progress.html",
@@ -40,6 +43,29 @@ class ProgressView(LoginRequiredMixin, View):
                 "unmet": bool(request.GET.get("unmet")),
             },
         )
+
+
+def export_progress(campaign: Campaign, rows: list) -> HttpResponse:
+    """The progress table as .xlsx: per kind, the target and the pairings in force."""
+    headers = [str(_("单位"))]
+    for _value, label in PairingKind.choices:
+        headers += [
+            str(_("{kind}目标").format(kind=label)),
+            str(_("{kind}完成").format(kind=label)),
+        ]
+    lines = (
+        [row.unit.name]
+        + [
+            n
+            for value in PairingKind.values
+            for n in (row.kinds[value].target, row.kinds[value].actual)
+        ]
+        for row in rows
+    )
+    title = str(_("任务进度"))
+    return xlsx_response(
+        [SheetSpec(title, headers, lines, widths=(28,))], f"{campaign} {title}.xlsx"
+    )
 
 
 class HandOverForm(BootstrapMixin, forms.Form):

@@ -40,3 +40,19 @@ def test_progress_page_is_scoped_and_filters_unmet(login, world):
     office = login("office").get(reverse("campaigns:progress"), {"unmet": 1})
     assert [r.unit for r in office.context["rows"]] == [world.unit_a]
     assert "1/2" in office.content.decode()
+
+
+def test_progress_exports_the_same_table(login, world):
+    import io
+
+    import openpyxl
+
+    _targets(world)
+    response = login("unit_a").get(reverse("campaigns:progress"), {"_export": "xlsx"})
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(
+            values_only=True
+        )
+    )
+    assert rows[0][:3] == ("单位", "支部结对帮村目标", "支部结对帮村完成")
+    assert [r[:3] for r in rows[1:]] == [("贵州省总工会", 2, 1)]
