@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from bangfu.campaigns.choices import PairingKind
 from bangfu.campaigns.models import Campaign, Pairing
-from bangfu.ledger.choices import ActivityKind, ProblemState, ReviewState
+from bangfu.ledger.choices import ActivityKind, ProblemState
+from bangfu.ledger.counting import counted_states
 from bangfu.ledger.models import Activity, ActivityParticipant, Problem, Project
 from bangfu.orgs.models import Member
 
@@ -36,10 +37,7 @@ class FigureSlice:
     user: object | None = field(default=None, compare=False)
 
     def counted_states(self) -> list[str]:
-        states = [ReviewState.ACCEPTED]
-        if self.campaign.count_submitted:
-            states.append(ReviewState.SUBMITTED)
-        return states
+        return counted_states(self.campaign)
 
     def _restricted(self, qs: QuerySet) -> QuerySet:
         return qs.restrict(self.user, "view") if self.user is not None else qs
