@@ -131,6 +131,11 @@ class SheetSpec:
     rows: Iterable[Sequence[Any]]
     text_columns: Sequence[int] = ()
     widths: Sequence[int] = ()
+    # A printed layout (台账): title lines above the header, a bold totals row after the data,
+    # A4 landscape. Plain exports leave these empty.
+    title: Sequence[str] = ()
+    totals: Sequence[Any] | None = None
+    landscape: bool = False
 
 
 def write_xlsx(target: Any, sheets: Sequence[SheetSpec]) -> None:
@@ -150,6 +155,8 @@ def write_xlsx(target: Any, sheets: Sequence[SheetSpec]) -> None:
     )
     bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
     as_text = workbook.add_format({"num_format": "@"})
+    heading = workbook.add_format({"bold": True, "font_size": 14})
+    total_format = workbook.add_format({"bold": True, "top": 1})
     for spec in sheets:
         sheet = workbook.add_worksheet(spec.name)
         for col, width in enumerate(spec.widths):
@@ -157,9 +164,19 @@ def write_xlsx(target: Any, sheets: Sequence[SheetSpec]) -> None:
         for col in spec.text_columns:
             if col >= len(spec.widths):
                 sheet.set_column(col, col, 20, as_text)
-        sheet.write_row(0, 0, list(spec.headers), bold)
-        sheet.freeze_panes(1, 0)
-        for r, row in enumerate(spec.rows, start=1):
+        for r, line in enumerate(spec.title):
+            sheet.write_string(r, 0, line, heading if r == 0 else None)
+        top = len(spec.title)
+        sheet.write_row(top, 0, list(spec.headers), bold)
+        sheet.freeze_panes(top + 1, 0)
+        if spec.title or spec.totals is not None:
+            sheet.set_paper(9)  # A4
+            sheet.repeat_rows(top)
+            sheet.fit_to_pages(1, 0)
+            if spec.landscape:
+                sheet.set_landscape()
+        r = top
+        for r, row in enumerate(spec.rows, start=top + 1):
             for c, value in enumerate(row):
                 if value is None or value == "":
                     continue
@@ -167,6 +184,9 @@ def write_xlsx(target: Any, sheets: Sequence[SheetSpec]) -> None:
                     sheet.write_string(r, c, str(value))
                 else:
                     sheet.write(r, c, value)
+        if spec.totals is not None:
+            for c, value in enumerate(spec.totals):
+                sheet.write(r + 1, c, "" if value is None else value, total_format)
     workbook.close()
 
 
