@@ -69,7 +69,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             "registry.scoringitem",
             "registry.scoringoption",
             "registry.povertyline",
+            # The allocation solver's runs and their proposals are the office's work.
+            "campaigns.solverrun",
         ),
+        "campaigns.view_solverrun",
+        "campaigns.approve_pairing",
         "registry.view_personal_data",
         "core.view_objectchange",
         "accounts.view_user",
@@ -86,6 +90,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             "campaigns.pairing",
             *LEDGER,
         ),
+        "campaigns.approve_pairing",  # its branches' claims
         "core.view_objectchange",
     ],
     Role.BRANCH_SECRETARY: [

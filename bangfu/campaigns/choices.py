@@ -15,3 +15,20 @@ class PairingKind(models.TextChoices):
 class PairingOrigin(models.TextChoices):
     CLAIMED = "claimed", _("认领")
     ASSIGNED = "assigned", _("分配")
+
+
+class PairingState(models.TextChoices):
+    """A claim waits for the unit committee; the office's assignments start approved."""
+
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已生效")
+    REJECTED = "rejected", _("已驳回")
+
+
+class SolverRunState(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("计算中")
+    PROPOSED = "proposed", _("待审阅")
+    INFEASIBLE = "infeasible", _("无可行方案")
+    FAILED = "failed", _("失败")
+    ACCEPTED = "accepted", _("已采纳")

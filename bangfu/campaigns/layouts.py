@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bangfu.campaigns.choices import PairingKind, PairingOrigin
+from bangfu.campaigns.choices import PairingKind, PairingOrigin, PairingState
 from bangfu.campaigns.models import MEMBER_KINDS, Campaign, Pairing
 from bangfu.core import normalize
 from bangfu.core.imports import Column, RowError, RowLayout
@@ -123,6 +123,12 @@ class PairingLayout(RowLayout):
         touched = [p for p in created + updated if p.kind == PairingKind.BRANCH_VILLAGE]
         if not touched:
             return
+        if not state["user"].has_perm("campaigns.approve_pairing"):
+            # Like a claim on the page: a new branch–village pairing waits for approval.
+            claims = [p for p in created if p.kind == PairingKind.BRANCH_VILLAGE]
+            Pairing.objects.filter(pk__in=[p.pk for p in claims]).update(state=PairingState.PENDING)
+            for p in claims:
+                p.state = PairingState.PENDING
         rows = state.setdefault("rows_of_pairing", {})
         for p in touched:
             rows.setdefault(p.pk, p)
@@ -130,7 +136,7 @@ class PairingLayout(RowLayout):
             kind=PairingKind.BRANCH_VILLAGE,
             campaign_id__in={p.campaign_id for p in touched},
             end__isnull=True,
-        )
+        ).exclude(state=PairingState.REJECTED)
         per_village = dict(
             open_.filter(village_id__in={p.village_id for p in touched})
             .values_list("village_id")

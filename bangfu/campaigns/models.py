@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from bangfu.campaigns.choices import PairingKind, PairingOrigin
-from bangfu.core.models import BaseModel
+from bangfu.campaigns.choices import PairingKind, PairingOrigin, PairingState, SolverRunState
+from bangfu.core.models import BaseModel, RestrictedQuerySet
 from bangfu.core.scope import Scope
 from bangfu.geo.choices import Level
 from bangfu.geo.models import InVillage
@@ -140,6 +141,24 @@ class Pairing(InVillage, BaseModel):
     )
     start = models.DateField(_("开始日期"))
     end = models.DateField(_("结束日期"), null=True, blank=True)
+    state = models.CharField(
+        _("审批状态"),
+        max_length=10,
+        choices=PairingState.choices,
+        default=PairingState.APPROVED,
+        db_index=True,
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    reviewed_at = models.DateTimeField(_("审批时间"), null=True, blank=True, editable=False)
+    review_note = models.CharField(_("驳回理由"), max_length=200, blank=True, editable=False)
 
     scope_region_path = "village__code"
     scope_unit_path = "branch__unit"
@@ -149,6 +168,7 @@ class Pairing(InVillage, BaseModel):
         ordering = ["campaign", "kind", "branch", "pk"]
         verbose_name = _("结对")
         verbose_name_plural = pgettext_lazy("plural", "结对")
+        permissions = [("approve_pairing", _("审批结对认领"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
@@ -198,3 +218,118 @@ class Pairing(InVillage, BaseModel):
             )
         if errors:
             raise ValidationError(errors)
+
+
+class OfficeWork(models.Model):
+    """The office's working data (solver runs): province-wide, reached by permission alone."""
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        return Q(pk__in=[]) if scope.nothing else Q()
+
+    @classmethod
+    def edit_q(cls, user: object) -> Q:
+        return Q()
+
+
+class SolverRun(OfficeWork):
+    """One run of the allocation solver for a campaign: its proposal waits for the office's
+    review; accepting it turns the proposal into pairings."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("帮扶行动"), on_delete=models.CASCADE, related_name="solver_runs"
+    )
+    job = models.ForeignKey(
+        "core.Job", verbose_name=_("后台任务"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    state = models.CharField(
+        _("状态"), max_length=12, choices=SolverRunState.choices, default=SolverRunState.QUEUED
+    )
+    status = models.CharField(_("求解状态"), max_length=20, blank=True)
+    objective = models.FloatField(_("总成本"), null=True, blank=True)
+    mip_gap = models.FloatField(_("最优性差距"), null=True, blank=True)
+    seconds = models.FloatField(_("用时(秒)"), default=0)
+    candidates = models.PositiveIntegerField(_("候选组合数"), default=0)
+    problems = models.JSONField(_("不可行原因"), default=list, blank=True)
+    totals = models.JSONField(_("各项成本合计"), default=dict, blank=True)
+    prefectures = models.JSONField(_("市州负担"), default=list, blank=True)
+    weights = models.JSONField(_("权重"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("采纳人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField(_("采纳时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = _("求解方案")
+        verbose_name_plural = pgettext_lazy("plural", "求解方案")
+
+    def __str__(self) -> str:
+        return _("{campaign}的分配方案 #{n}").format(campaign=self.campaign, n=self.pk)
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("campaigns:solver_run", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        """Still editable and acceptable."""
+        return self.state == SolverRunState.PROPOSED
+
+
+class ProposedPair(models.Model):
+    """One pairing the solver proposes, with the cost terms that explain it."""
+
+    run = models.ForeignKey(SolverRun, on_delete=models.CASCADE, related_name="pairs")
+    kind = models.CharField(_("结对类型"), max_length=20, choices=PairingKind.choices)
+    branch = models.ForeignKey(
+        "orgs.Branch", verbose_name=_("党支部"), on_delete=models.CASCADE, related_name="+"
+    )
+    member = models.ForeignKey(
+        "orgs.Member",
+        verbose_name=_("专业人才"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    village = models.ForeignKey(
+        "geo.Region", verbose_name=_("村"), on_delete=models.CASCADE, related_name="+"
+    )
+    specialty = models.CharField(_("专业"), max_length=30, blank=True)
+    cost = models.FloatField(_("成本"))
+    keep = models.FloatField(_("保持现有结对"), default=0)
+    specialty_match = models.FloatField(_("专业对口"), default=0)
+    resident_team = models.FloatField(_("驻村工作队"), default=0)
+    distance = models.FloatField(_("路程"), default=0)
+    balance = models.FloatField(_("市州均衡"), default=0)
+    km = models.FloatField(_("距离(公里)"), default=0)
+    edited = models.BooleanField(_("人工调整"), default=False)
+
+    class Meta:
+        ordering = ["kind", "branch__unit__name", "branch__name", "pk"]
+        verbose_name = _("建议结对")
+        verbose_name_plural = pgettext_lazy("plural", "建议结对")
+
+    def __str__(self) -> str:
+        who = self.member.name if self.member_id else str(self.branch)
+        return f"{who} ↔ {self.village}"

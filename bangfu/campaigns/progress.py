@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from bangfu.campaigns.choices import PairingKind
+from bangfu.campaigns.choices import PairingKind, PairingState
 from bangfu.campaigns.models import AllocationTarget, Campaign, Pairing
 from bangfu.orgs.models import Unit
 
@@ -43,13 +43,14 @@ def unit_progress(
     """Each unit in the user's scope with a target: target and active pairings per kind.
 
     A pairing counts while its term covers `on` (default: today, or the campaign's end if the
-    campaign is over), so ended and handed-over pairings stop counting.
+    campaign is over), so ended and handed-over pairings stop counting; claims waiting for
+    approval and rejected ones never count.
     """
     on = on or min(datetime.date.today(), campaign.end)
     targets = AllocationTarget.objects.restrict(user, "view").filter(campaign=campaign)
     active = (
         Pairing.objects.restrict(user, "view")
-        .filter(campaign=campaign, start__lte=on)
+        .filter(campaign=campaign, state=PairingState.APPROVED, start__lte=on)
         .filter(Q(end__isnull=True) | Q(end__gte=on))
         .values("branch__unit_id", "kind")
         .annotate(n=Count("pk"))

@@ -1,21 +1,25 @@
-"""Creating pairings under the campaign's rules, on every path (form, import, solver).
+"""Creating pairings under the campaign's rules, on every path (form, import, claim, solver).
 
 Two people claiming a village's last slot at the same moment must not both win: the village
 and branch rows are locked (SELECT ... FOR UPDATE) before the counts are taken, inside the
-transaction that saves the pairing.
+transaction that saves the pairing. A claim waiting for approval holds its slot (so two claims
+for the last slot cannot both be pending); a rejected one frees it.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bangfu.campaigns.choices import PairingKind, PairingOrigin
-from bangfu.campaigns.models import Pairing
+from bangfu.campaigns.choices import PairingKind, PairingOrigin, PairingState
+from bangfu.campaigns.models import Campaign, Pairing
 from bangfu.geo.models import Region
 from bangfu.orgs.models import Branch
 
@@ -44,10 +48,13 @@ def check_rules(pairing: Pairing) -> None:
                 )
             }
         )
+    if pairing.state == PairingState.REJECTED:
+        return
     others = (
         Pairing.objects.filter(campaign=campaign, kind=PairingKind.BRANCH_VILLAGE)
         .filter(_overlapping(pairing))
         .exclude(pk=pairing.pk)
+        .exclude(state=PairingState.REJECTED)  # pending claims hold their slot
     )
     if others.filter(branch_id=pairing.branch_id, village_id=pairing.village_id).exists():
         raise ValidationError({"village": _("该支部在这段时间已与这个村结对。")})
@@ -112,3 +119,134 @@ def hand_over(pairing: Pairing, branch: Branch, on: datetime.date) -> Pairing:
         end_pairing(pairing, on - datetime.timedelta(days=1))
         save_pairing(successor)
     return successor
+
+
+# -- claim → approval ------------------------------------------------------------------------
+
+# Counted pairings: figures, progress and the solver see only approved ones.
+APPROVED = Q(state=PairingState.APPROVED)
+
+
+def may_approve(pairing: Pairing, user: Any) -> bool:
+    """Whether the user may approve this (saved) pairing: the permission and the scope."""
+    return Pairing.objects.restrict(user, "approve").filter(pk=pairing.pk).exists()
+
+
+def submit_pairing(pairing: Pairing, user: Any) -> Pairing:
+    """Save a pairing a user entered (form, claim, assignment) under the rules.
+
+    A branch–village pairing from someone who may not approve it is a claim waiting for the
+    unit committee; the office and the unit committee's own entries take effect at once. A
+    non-approver who changes the branch or the village of a pairing sends it back for approval.
+    """
+    with transaction.atomic():
+        if pairing.kind != PairingKind.BRANCH_VILLAGE:
+            pairing.state = PairingState.APPROVED
+            return save_pairing(pairing)
+        loaded = getattr(pairing, "_loaded_values", None) if pairing.pk else None
+        moved = loaded is None or any(
+            loaded.get(name) != getattr(pairing, name)
+            for name in ("kind", "branch_id", "village_id", "campaign_id")
+        )
+        if moved:
+            pairing.state = PairingState.PENDING
+            pairing.reviewed_by, pairing.reviewed_at, pairing.review_note = None, None, ""
+        save_pairing(pairing)
+        if pairing.state == PairingState.PENDING and may_approve(pairing, user):
+            _review(pairing, user, PairingState.APPROVED)
+    return pairing
+
+
+def claim_village(
+    campaign: Campaign,
+    branch: Branch,
+    village: Region,
+    user: Any,
+    start: datetime.date | None = None,
+) -> Pairing:
+    """A branch claims (认领) a village, or the office assigns (分配) it: one path, one set of
+    rules. Only the office's scope (the whole province) makes it an assignment."""
+    pairing = Pairing(
+        campaign=campaign,
+        kind=PairingKind.BRANCH_VILLAGE,
+        branch=branch,
+        village=village,
+        origin=PairingOrigin.ASSIGNED if user.scope.everything else PairingOrigin.CLAIMED,
+        start=start or default_start(campaign),
+    )
+    return submit_pairing(pairing, user)
+
+
+def default_start(campaign: Campaign) -> datetime.date:
+    """Today, kept within the campaign's period."""
+    return min(max(datetime.date.today(), campaign.start), campaign.end)
+
+
+def _review(pairing: Pairing, user: Any, state: str, note: str = "") -> None:
+    pairing.state = state
+    pairing.reviewed_by = user
+    pairing.reviewed_at = timezone.now()
+    pairing.review_note = note
+    pairing.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_note", "updated"])
+
+
+def _pending_for(user: Any, ids: Iterable[int]) -> QuerySet:
+    return (
+        Pairing.objects.restrict(user, "approve")
+        .filter(pk__in=list(ids), state=PairingState.PENDING)
+        .select_related("campaign", "campaign__region", "branch", "village")
+        .order_by("pk")
+    )
+
+
+def approve_pairings(user: Any, ids: Iterable[int]) -> list[Pairing]:
+    """Approve the pending claims among `ids` that the user may approve, all or none: each is
+    checked again under the rules (a limit may have been lowered since the claim)."""
+    approved = []
+    with transaction.atomic():
+        for pairing in _pending_for(user, ids):
+            pairing.state = PairingState.APPROVED
+            save_pairing(pairing)
+            _review(pairing, user, PairingState.APPROVED)
+            approved.append(pairing)
+    return approved
+
+
+def reject_pairings(user: Any, ids: Iterable[int], reason: str) -> list[Pairing]:
+    """Reject pending claims with a reason; the village's slot is free again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("驳回时请填写理由。")})
+    rejected = []
+    with transaction.atomic():
+        for pairing in _pending_for(user, ids).select_for_update(of=("self",)):
+            _review(pairing, user, PairingState.REJECTED, reason[:200])
+            rejected.append(pairing)
+    return rejected
+
+
+def open_villages(campaign: Campaign, on: datetime.date | None = None) -> QuerySet:
+    """Villages of the campaign with a free slot on `on`: the campaign year's poor villages
+    (every village when none are recorded) within its region, with fewer branches (approved or
+    waiting) than the campaign's maximum. Each carries `taken`."""
+    from bangfu.geo.choices import Level
+    from bangfu.geo.models import VillageYear
+
+    on = on or default_start(campaign)
+    villages = Region.objects.filter(level=Level.VILLAGE)
+    if campaign.region_id:
+        villages = villages.filter(code__startswith=campaign.region.prefix)
+    poor = VillageYear.objects.filter(year=campaign.year, is_poor=True)
+    if poor.exists():
+        villages = villages.filter(pk__in=poor.values("village_id"))
+    in_force = (
+        Q(pairings__campaign=campaign, pairings__kind=PairingKind.BRANCH_VILLAGE)
+        & Q(pairings__state__in=[PairingState.PENDING, PairingState.APPROVED])
+        & (Q(pairings__end__isnull=True) | Q(pairings__end__gte=on))
+    )
+    return (
+        villages.annotate(taken=Count("pairings", filter=in_force))
+        .filter(taken__lt=campaign.max_branches_per_village)
+        .select_related("parent__parent")
+        .order_by("code")
+    )

@@ -652,7 +652,7 @@ def load_problem(campaign: Any, demand: int = 1, max_branches: int = 2) -> Solve
 
     from django.db.models import Q
 
-    from bangfu.campaigns.choices import PairingKind
+    from bangfu.campaigns.choices import PairingKind, PairingState
     from bangfu.campaigns.models import AllocationTarget, Pairing
     from bangfu.geo.models import Region, VillageYear
     from bangfu.ledger.choices import ProblemState
@@ -666,9 +666,9 @@ def load_problem(campaign: Any, demand: int = 1, max_branches: int = 2) -> Solve
             campaign=campaign, kind=PairingKind.BRANCH_VILLAGE
         ).values_list("unit_id", "target")
     )
-    pairings = Pairing.objects.filter(campaign=campaign, kind=PairingKind.BRANCH_VILLAGE).filter(
-        active
-    )
+    pairings = Pairing.objects.filter(
+        campaign=campaign, kind=PairingKind.BRANCH_VILLAGE, state=PairingState.APPROVED
+    ).filter(active)
     existing = set(pairings.values_list("branch_id", "village_id"))
     village_ids = set(
         VillageYear.objects.filter(year=campaign.year, is_poor=True).values_list(

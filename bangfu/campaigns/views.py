@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from bangfu.campaigns.filtersets import PairingFilterSet
 from bangfu.campaigns.forms import PairingForm
 from bangfu.campaigns.models import Pairing
-from bangfu.campaigns.services import save_pairing
+from bangfu.campaigns.services import submit_pairing
 from bangfu.campaigns.tables import PairingTable
 from bangfu.core import views
 from bangfu.ledger.tables import ActivityTable
@@ -26,11 +26,12 @@ class PairingDetailView(views.ObjectDetailView):
 
 
 class PairingSaveMixin:
-    """Pairings are saved through the service: the campaign's rules, under row locks."""
+    """Pairings are saved through the service: the campaign's rules, under row locks; a
+    branch's claim waits for approval."""
 
     def save_form(self, form: Any) -> Pairing:
         try:
-            return save_pairing(form.instance)
+            return submit_pairing(form.instance, self.request.user)
         except ValidationError as e:
             for field, messages in e.message_dict.items():
                 form.add_error(field if field in form.fields else None, messages)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
-from bangfu.campaigns.choices import PairingKind
+from bangfu.campaigns.choices import PairingKind, PairingState
 from bangfu.campaigns.models import Campaign, Pairing
 from bangfu.ledger.choices import ActivityKind, ProblemState
 from bangfu.ledger.counting import counted_states
@@ -43,7 +43,8 @@ class FigureSlice:
         return qs.restrict(self.user, "view") if self.user is not None else qs
 
     def pairings(self, kind: str) -> QuerySet:
-        qs = Pairing.objects.filter(campaign=self.campaign, kind=kind)
+        # Claims waiting for approval and rejected ones are not pairings yet.
+        qs = Pairing.objects.filter(campaign=self.campaign, kind=kind, state=PairingState.APPROVED)
         if self.region_prefix:
             qs = qs.filter(village__code__startswith=self.region_prefix)
         if self.unit_id:
