@@ -11,3 +11,7 @@ urlpatterns = model_urls(
     views.ActivityUpdateView,
     plural="activities",
 )
+
+from bangfu.ledger.book_views import book_urlpatterns  # noqa: E402 (appended section)
+
+urlpatterns += book_urlpatterns
