@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from bangfu.campaigns.choices import PairingKind, PairingOrigin
+from bangfu.campaigns.choices import PairingKind, PairingOrigin, PairingState
 from bangfu.campaigns.models import Pairing
 from bangfu.core.filtersets import BaseFilterSet, region_filter
 
@@ -21,7 +21,10 @@ class PairingFilterSet(BaseFilterSet):
     origin = django_filters.ChoiceFilter(
         label=_("结对方式"), choices=PairingOrigin.choices, empty_label=_("全部")
     )
+    state = django_filters.ChoiceFilter(
+        label=_("审批状态"), choices=PairingState.choices, empty_label=_("全部")
+    )
 
     class Meta:
         model = Pairing
-        fields = ["q", "campaign", "kind", "region", "branch__unit", "origin"]
+        fields = ["q", "campaign", "kind", "region", "branch__unit", "origin", "state"]

@@ -23,6 +23,7 @@ class PairingTable(BaseTable):
             "village",
             "household",
             "origin",
+            "state",
             "start",
             "end",
         )

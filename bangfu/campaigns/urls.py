@@ -1,4 +1,5 @@
 from bangfu.campaigns import views
+from bangfu.campaigns.claim_views import claim_urlpatterns
 from bangfu.campaigns.progress_views import progress_urlpatterns
 from bangfu.core.urls import model_urls
 
@@ -12,3 +13,4 @@ urlpatterns = model_urls(
     views.PairingUpdateView,
 )
 urlpatterns += progress_urlpatterns
+urlpatterns += claim_urlpatterns

@@ -22,6 +22,21 @@ class PairingListView(views.ObjectListView):
 class PairingDetailView(views.ObjectDetailView):
     queryset = Pairing.objects.select_related("branch__unit", "member", "village", "household")
     template_name = "campaigns/pairing_detail.html"
+    fields = [
+        "campaign",
+        "kind",
+        "branch",
+        "member",
+        "village",
+        "household",
+        "origin",
+        "start",
+        "end",
+        "state",
+        "reviewed_by",
+        "reviewed_at",
+        "review_note",
+    ]
     related = [(_("帮扶活动"), "activities", ActivityTable, ("unit", "branch", "village"))]
 
 

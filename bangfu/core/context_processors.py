@@ -15,6 +15,8 @@ NAV = [
                 pgettext_lazy("menu", "任务进度"),
                 "campaigns.view_allocationtarget",
             ),
+            ("campaigns:open_villages", pgettext_lazy("menu", "认领村"), "campaigns.add_pairing"),
+            ("campaigns:approvals", pgettext_lazy("menu", "认领审批"), "campaigns.approve_pairing"),
         ],
     ),
     (
