@@ -530,6 +530,7 @@ def write_book_pdf(book: Book, target: Any) -> None:
         bottomMargin=15 * mm,
         title=f"{book.title} {book.subject} {book.period.label()}",
         author="Bangfu",
+        initialFontName=font,  # otherwise each page names an unembedded Helvetica
     )
     cell = ParagraphStyle("cell", fontName=font, fontSize=8, leading=10, wordWrap="CJK")
     number = ParagraphStyle("number", parent=cell, alignment=TA_RIGHT)
@@ -563,6 +564,7 @@ def write_book_pdf(book: Book, target: Any) -> None:
         table.setStyle(
             TableStyle(
                 [
+                    ("FONTNAME", (0, 0), (-1, -1), font),
                     ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE")),
                     ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#F6F6F6")),
