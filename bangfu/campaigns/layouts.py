@@ -1,4 +1,5 @@
-"""The pairings layout: who is paired with which village or household, for which campaign."""
+"""The pairings layout (who is paired with which village or household, for which campaign) and
+the allocation plan's (each unit's target per kind)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bangfu.campaigns.choices import PairingKind, PairingOrigin, PairingState
-from bangfu.campaigns.models import MEMBER_KINDS, Campaign, Pairing
+from bangfu.campaigns.models import MEMBER_KINDS, AllocationTarget, Campaign, Pairing
 from bangfu.core import normalize
 from bangfu.core.imports import Column, RowError, RowLayout
 from bangfu.geo.layouts import VILLAGE_CODE, village_by_code
@@ -187,4 +188,46 @@ class PairingLayout(RowLayout):
             "origin": obj.origin,
             "start": obj.start,
             "end": obj.end,
+        }
+
+
+class AllocationTargetLayout(RowLayout):
+    """The task allocation plan (基本任务分配方案): one row per unit and kind."""
+
+    key = "allocation_targets"
+    title = gettext_lazy("任务分配")
+    model = AllocationTarget
+    natural_key = ("campaign", "unit", "kind")
+    select_related = ("campaign", "unit")
+    columns = [
+        Column(H("帮扶行动"), "campaign_name", required=True, example="2016年省直机关“五千行动”"),
+        UNIT_NAME,
+        Column(H("结对类型"), "kind", choices=PairingKind, required=True),
+        Column(
+            H("目标数"),
+            "target",
+            normalize.integer,
+            required=True,
+            example=2,
+            help=H("支部结对帮村填村数,支部书记牵头帮户填户数,其余填人次。"),
+        ),
+    ]
+
+    def resolve(self, values: dict[str, Any], state: dict) -> dict[str, Any]:
+        target = values["target"]
+        if target < 0:
+            raise RowError("target", _("目标数不能为负数。"))
+        return {
+            "campaign": campaign_by_name(values["campaign_name"], state).pk,
+            "unit": unit_id(values["unit_name"], state),
+            "kind": values["kind"],
+            "target": target,
+        }
+
+    def export_values(self, obj: AllocationTarget) -> dict[str, Any]:
+        return {
+            "campaign_name": obj.campaign.name,
+            "unit_name": obj.unit.name,
+            "kind": obj.kind,
+            "target": obj.target,
         }

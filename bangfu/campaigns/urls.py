@@ -1,5 +1,6 @@
 from bangfu.campaigns import views
 from bangfu.campaigns.claim_views import claim_urlpatterns
+from bangfu.campaigns.plan_views import plan_urlpatterns
 from bangfu.campaigns.progress_views import progress_urlpatterns
 from bangfu.core.urls import model_urls
 
@@ -14,3 +15,4 @@ urlpatterns = model_urls(
 )
 urlpatterns += progress_urlpatterns
 urlpatterns += claim_urlpatterns
+urlpatterns += plan_urlpatterns
