@@ -30,6 +30,8 @@ VIEW_ALL = [
     "ledger.view_problem",
     "ledger.view_project",
     "ledger.view_projectfunding",
+    "ledger.view_activityphoto",
+    "ledger.view_projectmilestone",
 ]
 
 
@@ -47,6 +49,8 @@ LEDGER = (
     "ledger.problem",
     "ledger.project",
     "ledger.projectfunding",
+    "ledger.projectmilestone",
+    "ledger.activityphoto",
 )
 REGISTRY = ("registry.household", "registry.person", "registry.householdincome", "geo.villageyear")
 
@@ -75,6 +79,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "campaigns.view_solverrun",
         "campaigns.approve_pairing",
         "registry.view_personal_data",
+        "ledger.review_activity",
         "core.view_objectchange",
         "accounts.view_user",
         "accounts.add_user",
@@ -90,6 +95,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             "campaigns.pairing",
             *LEDGER,
         ),
+        "ledger.review_activity",
         "campaigns.approve_pairing",  # its branches' claims
         "core.view_objectchange",
     ],
@@ -99,7 +105,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.view_objectchange",
     ],
     Role.VILLAGE_TEAM: [*VIEW_ALL, *_edit(*REGISTRY, *LEDGER), "core.view_objectchange"],
-    Role.MEMBER: [*VIEW_ALL, *_edit("ledger.activity", "ledger.activityparticipant")],
+    Role.MEMBER: [
+        *VIEW_ALL,
+        *_edit("ledger.activity", "ledger.activityparticipant", "ledger.activityphoto"),
+    ],
     Role.VIEWER: [*VIEW_ALL, "core.view_objectchange"],
 }
 

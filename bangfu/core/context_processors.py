@@ -21,7 +21,13 @@ NAV = [
     ),
     (
         pgettext_lazy("menu", "台账"),
-        [("ledger:activity_list", pgettext_lazy("menu", "台账"), "ledger.view_activity")],
+        [
+            ("ledger:activity_add", pgettext_lazy("menu", "记录工作"), "ledger.add_activity"),
+            ("ledger:activity_list", pgettext_lazy("menu", "台账"), "ledger.view_activity"),
+            ("ledger:review", pgettext_lazy("menu", "审核"), "ledger.review_activity"),
+            ("ledger:problem_list", pgettext_lazy("menu", "问题清单"), "ledger.view_problem"),
+            ("ledger:project_list", pgettext_lazy("menu", "项目"), "ledger.view_project"),
+        ],
     ),
     (
         pgettext_lazy("menu", "建档立卡"),

@@ -49,6 +49,50 @@ class SearchWidget(forms.TextInput):
     template_name = "core/widgets/search.html"
 
 
+class PickerWidget(SearchWidget):
+    """Pick several objects by searching as you type: each pick becomes a removable chip.
+
+    Posts one value per chip (the object's natural key, as the model's `search` gives it).
+    Works with a ModelMultipleChoiceField whose `to_field_name` is that key.
+    """
+
+    template_name = "core/widgets/picker.html"
+    allow_multiple_selected = True
+
+    def __init__(self, model_label: str, key: str = "pk", attrs: dict | None = None) -> None:
+        super().__init__(model_label, attrs)
+        self.key = key
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
+        getter = getattr(data, "getlist", None)
+        return getter(name) if getter else data.get(name, [])
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return False  # no chips means "none", not "unchanged"
+
+    def format_value(self, value: Any) -> list[str]:
+        if value is None:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        return [str(getattr(v, self.key, v)) for v in values if v not in ("", None)]
+
+    def get_context(self, name: str, value: Any, attrs: dict | None) -> dict:
+        # The search box posts as <name>_q; the chips carry the field's values.
+        context = super().get_context(f"{name}_q", None, attrs)
+        context["widget"]["field_name"] = name
+        context["widget"]["chosen"] = self._labels(self.format_value(value))
+        return context
+
+    def _labels(self, values: list[str]) -> list[tuple[str, str]]:
+        if not values:
+            return []
+        from django.apps import apps
+
+        model = apps.get_model(self.model_label)
+        found = dict(model.search(model.objects.filter(**{f"{self.key}__in": values}), ""))
+        return [(v, found.get(v, v)) for v in values]
+
+
 class NaturalKeyChoiceField(forms.ModelChoiceField):
     """A choice typed as a natural key (a village's code, a household's number).
 

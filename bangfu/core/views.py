@@ -267,6 +267,70 @@ class ObjectEditView(LoginRequiredMixin):
         return redirect(self.object.get_absolute_url())
 
 
+class FormsetsMixin:
+    """An edit page whose form carries formsets (a household's people, a project's funds),
+    validated together and saved in the same transaction, or not at all.
+
+    `formset_classes` maps a prefix to (title, formset class); inline formsets get the object.
+    """
+
+    formset_classes: dict[str, tuple[str, Any]] = {}
+    template_name = "core/object_edit.html"
+
+    def get_formset_classes(self) -> dict[str, tuple[str, Any]]:
+        return self.formset_classes
+
+    def get_formsets(self) -> dict[str, Any]:
+        from django.forms.models import BaseInlineFormSet
+
+        posted = self.request.method == "POST"
+        formsets = {}
+        for prefix, (title, formset_class) in self.get_formset_classes().items():
+            kwargs: dict[str, Any] = {
+                "prefix": prefix,
+                "form_kwargs": {"user": self.request.user},
+            }
+            if posted:
+                kwargs.update(data=self.request.POST, files=self.request.FILES)
+            if issubclass(formset_class, BaseInlineFormSet):
+                parent = formset_class.fk.remote_field.model
+                kwargs["instance"] = getattr(self, "object", None) or parent()
+            formset = formset_class(**kwargs)
+            formset.title = title
+            formsets[prefix] = formset
+        return formsets
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["formsets"] = kwargs.get("formsets") or self.get_formsets()
+        return context
+
+    def form_invalid(self, form: Any, formsets: dict[str, Any] | None = None) -> HttpResponse:
+        formsets = formsets or getattr(self, "_formsets", None) or self.get_formsets()
+        return self.render_to_response(self.get_context_data(form=form, formsets=formsets))
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.object = self.get_object() if "pk" in kwargs else None
+        form = self.get_form()
+        formsets = self.get_formsets()
+        valid = form.is_valid()
+        valid = all([fs.is_valid() for fs in formsets.values()]) and valid
+        self._formsets = formsets
+        if valid:
+            return self.form_valid(form)
+        return self.form_invalid(form, formsets)
+
+    def save_form(self, form: Any) -> BaseModel:
+        from django.forms.models import BaseInlineFormSet
+
+        obj = form.save()
+        for formset in self._formsets.values():
+            if isinstance(formset, BaseInlineFormSet):
+                formset.instance = obj
+                formset.save()
+        return obj
+
+
 class ObjectCreateView(ObjectEditView, CreateView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated and not request.user.has_perm(

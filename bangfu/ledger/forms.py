@@ -1,3 +1,7 @@
+"""Ledger forms: one quick entry form whose fields follow the kind of work, problems, projects."""
+
+from __future__ import annotations
+
 import datetime
 from decimal import Decimal
 from typing import Any
@@ -5,20 +9,105 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from bangfu.core.forms import BaseModelForm
+from bangfu.campaigns.choices import PairingKind
+from bangfu.campaigns.models import Pairing
+from bangfu.core.forms import BaseModelForm, BootstrapMixin, PickerWidget
 from bangfu.geo.forms import VillageField
-from bangfu.ledger.models import Activity
+from bangfu.ledger.choices import ActivityKind, ProblemCategory, ProblemState
+from bangfu.ledger.models import Activity, Problem, Project, ProjectFunding, ProjectMilestone
+from bangfu.ledger.photos import max_photos
 from bangfu.orgs.models import Member
+from bangfu.registry.models import Household
+
+# The fields each kind of work asks for, beyond the common ones, and how the text is labelled.
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    ActivityKind.STAY: ("days",),
+    ActivityKind.EXPERT_VISIT: ("households",),
+    ActivityKind.SERVICE_VISIT: ("households",),
+    ActivityKind.SURVEY: ("households",),
+    ActivityKind.POLICY_SUPPORT: ("quantity", "households"),
+    ActivityKind.TECH_SERVICE: ("quantity",),
+    ActivityKind.DEV_IDEA: ("quantity",),
+    ActivityKind.PARTY_BUILDING: (),
+    ActivityKind.FUNDS: ("amount", "fund_source"),
+}
+SUMMARY_LABELS = {
+    ActivityKind.STAY: _("调研发现"),
+    ActivityKind.EXPERT_VISIT: _("帮难内容"),
+    ActivityKind.SERVICE_VISIT: _("服务内容"),
+    ActivityKind.SURVEY: _("摸底情况"),
+    ActivityKind.POLICY_SUPPORT: _("政策和信息内容"),
+    ActivityKind.TECH_SERVICE: _("服务内容"),
+    ActivityKind.DEV_IDEA: _("发展思路"),
+    ActivityKind.PARTY_BUILDING: _("帮扶内容"),
+    ActivityKind.FUNDS: _("资金用途"),
+}
+QUANTITY_LABELS = {
+    ActivityKind.POLICY_SUPPORT: _("政策和信息条数"),
+    ActivityKind.TECH_SERVICE: _("服务人数"),
+    ActivityKind.DEV_IDEA: _("思路条数"),
+}
+# Kinds that can record problems solved on the spot.
+SOLVES_ON_SITE = (ActivityKind.STAY, ActivityKind.EXPERT_VISIT, ActivityKind.SERVICE_VISIT)
+# The pairing an activity of each kind usually belongs to.
+KIND_PAIRING = {
+    ActivityKind.STAY: PairingKind.CADRE_STAY,
+    ActivityKind.EXPERT_VISIT: PairingKind.EXPERT_VISIT,
+    ActivityKind.SERVICE_VISIT: PairingKind.MEMBER_SERVICE,
+}
+COMMON_FIELDS = ["campaign", "date", "branch", "village", "participants", "summary"]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several files from one input; each is checked when the activity is saved."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "image/*", "multiple": True})
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list:
+        if not data:
+            return []
+        from bangfu.ledger.photos import check_photo
+
+        files = data if isinstance(data, list | tuple) else [data]
+        files = [super(PhotosField, self).clean(f, initial) for f in files]
+        errors = []
+        for upload in files:
+            try:
+                check_photo(upload)
+            except forms.ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise forms.ValidationError(errors)
+        return files
 
 
 class ActivityForm(BaseModelForm):
+    """A ledger entry; `kind` decides which fields it asks for."""
+
     village = VillageField(label=_("村"))
     participants = forms.ModelMultipleChoiceField(
         label=_("参加人员"),
         queryset=Member.objects.select_related("branch"),
-        help_text=_("每名参加人员计一人次。"),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("输入姓名搜索;每名参加人员计一人次。"),
+        widget=PickerWidget("orgs.Member"),
     )
+    households = forms.ModelMultipleChoiceField(
+        label=_("涉及贫困户"),
+        queryset=Household.objects.all(),
+        to_field_name="number",
+        required=False,
+        help_text=_("输入户主姓名或户编号搜索。"),
+        widget=PickerWidget("registry.Household", key="number"),
+    )
+    photos = PhotosField(label=_("照片"), required=False)
 
     class Meta:
         model = Activity
@@ -29,35 +118,73 @@ class ActivityForm(BaseModelForm):
             "branch",
             "village",
             "participants",
+            "households",
             "summary",
             "days",
             "quantity",
             "amount",
             "fund_source",
         ]
-        widgets = {"date": forms.DateInput(), "summary": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "kind": forms.HiddenInput,
+            "date": forms.DateInput(),
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "days": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1}),
+            "quantity": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1}),
+            "amount": forms.NumberInput(attrs={"inputmode": "decimal", "min": 0, "step": "0.01"}),
+        }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kind: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        kind = kind or self.instance.kind or self.data.get("kind") or self.initial.get("kind")
+        if kind not in ActivityKind.values:
+            kind = ActivityKind.SERVICE_VISIT
+        self.kind = ActivityKind(kind)
+        self.initial["kind"] = self.kind
+        wanted = {"kind", *COMMON_FIELDS, *KIND_FIELDS[self.kind], "photos"}
+        for name in list(self.fields):
+            if name not in wanted and name != "loaded_version":
+                del self.fields[name]
+        self.fields["summary"].label = SUMMARY_LABELS[self.kind]
+        if "quantity" in self.fields:
+            self.fields["quantity"].label = QUANTITY_LABELS[self.kind]
+            self.fields["quantity"].required = True
+        if "days" in self.fields:
+            self.fields["days"].required = True
+        if "amount" in self.fields:
+            self.fields["amount"].required = True
+            self.fields["fund_source"].required = True
         self.fields["branch"].required = True
-        for name in ("days", "quantity", "amount"):
-            self.fields[name].required = False
+        self.fields["photos"].help_text = _("最多{n}张,JPEG或PNG;位置等信息会被去掉。").format(
+            n=max_photos()
+        )
         if self.instance.pk:
             self.initial["participants"] = list(
                 self.instance.participations.values_list("member_id", flat=True)
+            )
+            self.initial["households"] = list(
+                self.instance.households.values_list("number", flat=True)
             )
         else:
             self._suggest_defaults()
 
     def _suggest_defaults(self) -> None:
         """A new entry starts from what is most likely: the latest campaign, today, the
-        user's own branch, and the user as the participant."""
+        user's own branch and its village, and the user as the participant."""
         campaigns = self.fields["campaign"].queryset
         self.initial.setdefault("campaign", campaigns.first())
         self.initial.setdefault("date", datetime.date.today())
         branches = self.fields["branch"].queryset
         if len(branches[:2]) == 1:
-            self.initial.setdefault("branch", branches.first())
+            branch = branches.first()
+            self.initial.setdefault("branch", branch)
+            villages = list(
+                Pairing.objects.filter(
+                    branch=branch, kind=PairingKind.BRANCH_VILLAGE, end__isnull=True
+                ).values_list("village__code", flat=True)[:2]
+            )
+            if len(villages) == 1:
+                self.initial.setdefault("village", villages[0])
         member_id = getattr(self.user, "member_id", None)
         if member_id:
             self.initial.setdefault("participants", [member_id])
@@ -69,7 +196,10 @@ class ActivityForm(BaseModelForm):
         return self.cleaned_data.get("quantity") or 0
 
     def clean_amount(self) -> Decimal:
-        return self.cleaned_data.get("amount") or Decimal("0")
+        amount = self.cleaned_data.get("amount")
+        if amount is not None and amount < 0:
+            raise forms.ValidationError(_("金额不能为负数。"))
+        return amount or Decimal("0")
 
     def clean(self) -> dict:
         data = super().clean()
@@ -86,11 +216,53 @@ class ActivityForm(BaseModelForm):
                         unit=branch.unit, names="、".join(outside)
                     ),
                 )
+        village = data.get("village")
+        if village is not None:
+            elsewhere = [
+                h.head_name for h in data.get("households") or [] if h.village_id != village.pk
+            ]
+            if elsewhere:
+                self.add_error(
+                    "households",
+                    _("以下贫困户不在{village}:{names}").format(
+                        village=village.name, names="、".join(elsewhere)
+                    ),
+                )
+        photos = data.get("photos") or []
+        have = self.instance.photos.count() if self.instance.pk else 0
+        if have + len(photos) > max_photos():
+            self.add_error(
+                "photos",
+                _("每条台账最多{limit}张照片,已有{have}张。").format(limit=max_photos(), have=have),
+            )
         return data
 
+    def _find_pairing(self, activity: Activity) -> Pairing | None:
+        """The active pairing this work belongs to: the kind's own pairing of a participant,
+        else the branch's pairing with the village."""
+        pairings = Pairing.objects.filter(
+            campaign_id=activity.campaign_id,
+            branch_id=activity.branch_id,
+            village_id=activity.village_id,
+            start__lte=activity.date,
+        ).exclude(end__lt=activity.date)
+        member_kind = KIND_PAIRING.get(self.kind)
+        if member_kind:
+            members = [m.pk for m in self.cleaned_data["participants"]]
+            found = pairings.filter(kind=member_kind, member_id__in=members).first()
+            if found:
+                return found
+        return pairings.filter(kind=PairingKind.BRANCH_VILLAGE).first()
+
     def save(self, commit: bool = True) -> Activity:
-        """Save the activity and make its participants exactly those chosen (each change logged)."""
-        activity = super().save(commit=True)
+        """Save the entry, its participants, households and photos (each change logged)."""
+        from bangfu.ledger.photos import add_photos
+
+        activity = super().save(commit=False)
+        activity.pairing = self._find_pairing(activity)
+        activity.save()
+        if "households" in self.fields:
+            activity.households.set(self.cleaned_data["households"])
         wanted = {m.pk for m in self.cleaned_data["participants"]}
         current = {p.member_id: p for p in activity.participations.all()}
         for member_id, participation in current.items():
@@ -98,4 +270,157 @@ class ActivityForm(BaseModelForm):
                 participation.delete()
         for member_id in wanted - current.keys():
             activity.participations.create(member_id=member_id)
+        if self.cleaned_data.get("photos"):
+            add_photos(activity, self.cleaned_data["photos"])
         return activity
+
+
+class SolvedProblemForm(BootstrapMixin, forms.Form):
+    """One problem solved on the spot during a stay or visit."""
+
+    category = forms.ChoiceField(label=_("问题类别"), choices=ProblemCategory.choices)
+    title = forms.CharField(label=_("解决的问题"), max_length=200)
+
+
+SolvedProblemFormSet = forms.formset_factory(SolvedProblemForm, extra=2, max_num=10)
+
+
+class ProblemForm(BaseModelForm):
+    village = VillageField(label=_("村"))
+    household = forms.ModelChoiceField(
+        label=_("贫困户"),
+        queryset=Household.objects.all(),
+        to_field_name="number",
+        required=False,
+        widget=forms.TextInput,
+    )
+
+    class Meta:
+        model = Problem
+        fields = [
+            "campaign",
+            "village",
+            "household",
+            "category",
+            "title",
+            "description",
+            "unit",
+            "branch",
+            "owner",
+            "raised_on",
+            "deadline",
+        ]
+        widgets = {
+            "raised_on": forms.DateInput(),
+            "deadline": forms.DateInput(),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from bangfu.core.forms import SearchWidget
+
+        self.fields["household"].widget = SearchWidget("registry.Household")
+        self.fields["household"].widget.attrs["class"] = "form-control"
+        self.fields["owner"].queryset = self.fields["owner"].queryset.select_related("branch")
+        if not self.instance.pk:
+            self.initial.setdefault("raised_on", datetime.date.today())
+            self.initial.setdefault("campaign", self.fields["campaign"].queryset.first())
+            units = self.fields["unit"].queryset
+            if len(units[:2]) == 1:
+                self.initial.setdefault("unit", units.first())
+        elif self.instance.household_id:
+            self.initial["household"] = self.instance.household.number
+        if self.instance.pk and self.instance.state != ProblemState.OPEN:
+            self.fields["raised_on"].disabled = True
+
+
+class ProjectForm(BaseModelForm):
+    village = VillageField(label=_("村"))
+    beneficiaries = forms.ModelMultipleChoiceField(
+        label=_("受益贫困户"),
+        queryset=Household.objects.all(),
+        to_field_name="number",
+        required=False,
+        help_text=_("输入户主姓名或户编号搜索。"),
+        widget=PickerWidget("registry.Household", key="number"),
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "campaign",
+            "name",
+            "village",
+            "unit",
+            "branch",
+            "origin",
+            "sector",
+            "state",
+            "date",
+            "start",
+            "beneficiaries",
+            "description",
+        ]
+        widgets = {
+            "date": forms.DateInput(),
+            "start": forms.DateInput(),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["beneficiaries"] = list(
+                self.instance.beneficiaries.values_list("number", flat=True)
+            )
+        else:
+            self.initial.setdefault("date", datetime.date.today())
+            self.initial.setdefault("campaign", self.fields["campaign"].queryset.first())
+            units = self.fields["unit"].queryset
+            if len(units[:2]) == 1:
+                self.initial.setdefault("unit", units.first())
+
+    def clean(self) -> dict:
+        data = super().clean()
+        village = data.get("village")
+        if village is not None:
+            elsewhere = [
+                h.head_name for h in data.get("beneficiaries") or [] if h.village_id != village.pk
+            ]
+            if elsewhere:
+                self.add_error(
+                    "beneficiaries",
+                    _("以下贫困户不在{village}:{names}").format(
+                        village=village.name, names="、".join(elsewhere)
+                    ),
+                )
+        return data
+
+
+class FundingForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = ProjectFunding
+        fields = ["source", "amount"]
+        widgets = {"amount": forms.NumberInput(attrs={"min": 0, "step": "0.01"})}
+
+
+class MilestoneForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = ProjectMilestone
+        fields = ["title", "due", "done_on"]
+        widgets = {"due": forms.DateInput(), "done_on": forms.DateInput()}
+
+    def clean_done_on(self) -> datetime.date | None:
+        done = self.cleaned_data.get("done_on")
+        if done and done > datetime.date.today():
+            raise forms.ValidationError(_("完成日期不能晚于今天。"))
+        return done
+
+
+FundingFormSet = forms.inlineformset_factory(
+    Project, ProjectFunding, form=FundingForm, extra=1, can_delete=True
+)
+MilestoneFormSet = forms.inlineformset_factory(
+    Project, ProjectMilestone, form=MilestoneForm, extra=1, can_delete=True
+)

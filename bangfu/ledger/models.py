@@ -125,6 +125,15 @@ class Activity(LedgerModel):
         db_index=True,
     )
     return_reason = models.CharField(_("退回原因"), max_length=200, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("填报人"),
@@ -139,6 +148,7 @@ class Activity(LedgerModel):
         verbose_name = _("帮扶活动")
         verbose_name_plural = pgettext_lazy("plural", "帮扶活动")
         indexes = [models.Index(fields=["campaign", "kind", "state"], name="activity_figures")]
+        permissions = [("review_activity", _("审核台账"))]
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.village}"
@@ -216,6 +226,50 @@ class ActivityParticipant(BaseModel):
         return self.activity
 
 
+def photo_path(photo: ActivityPhoto, filename: str) -> str:
+    """Photos live under the media folder by month; the name is random, never the user's."""
+    import uuid
+
+    today = datetime.date.today()
+    return f"ledger/photos/{today:%Y/%m}/{uuid.uuid4().hex}.jpg"
+
+
+def thumbnail_path(photo: ActivityPhoto, filename: str) -> str:
+    return photo_path(photo, filename).replace(".jpg", "_thumb.jpg")
+
+
+class ActivityPhoto(BaseModel):
+    """A photo taken at an activity, stored re-encoded as JPEG, with a thumbnail."""
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("帮扶活动"), on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.ImageField(_("照片"), upload_to=photo_path)
+    thumbnail = models.ImageField(_("缩略图"), upload_to=thumbnail_path)
+    width = models.PositiveIntegerField(_("宽度"), default=0)
+    height = models.PositiveIntegerField(_("高度"), default=0)
+
+    scope_region_path = "activity__village__code"
+    scope_unit_path = "activity__unit"
+    scope_branch_path = "activity__branch"
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("活动照片")
+        verbose_name_plural = pgettext_lazy("plural", "活动照片")
+
+    def __str__(self) -> str:
+        return _("{activity}的照片").format(activity=self.activity)
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("ledger:activityphoto_file", args=[self.pk, "full"])
+
+    def changelog_parent(self) -> Activity:
+        return self.activity
+
+
 class Problem(LedgerModel):
     """A problem raised in a village or household (问题清单), followed until it is verified solved."""
 
@@ -267,6 +321,31 @@ class Problem(LedgerModel):
     def __str__(self) -> str:
         return self.title
 
+    @staticmethod
+    def overdue_q(today: datetime.date | None = None) -> Q:
+        """Problems past their deadline and not yet solved."""
+        return Q(
+            deadline__lt=today or datetime.date.today(),
+            state__in=[ProblemState.OPEN, ProblemState.IN_PROGRESS],
+        )
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(
+            self.deadline
+            and self.deadline < datetime.date.today()
+            and self.state in (ProblemState.OPEN, ProblemState.IN_PROGRESS)
+        )
+
+    def clean(self) -> None:
+        super().clean()
+        if self.household_id and self.village_id and self.household.village_id != self.village_id:
+            raise ValidationError({"household": _("贫困户不在所选的村。")})
+        if self.owner_id and self.unit_id and self.owner.branch.unit_id != self.unit_id:
+            raise ValidationError({"owner": _("责任人须是本单位的党员干部。")})
+        if self.deadline and self.raised_on and self.deadline < self.raised_on:
+            raise ValidationError({"deadline": _("完成时限不能早于提出日期。")})
+
 
 class Project(LedgerModel):
     """A project planned, introduced or generated (谋划、引进和生成) for a village."""
@@ -291,6 +370,36 @@ class Project(LedgerModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProjectMilestone(BaseModel):
+    """A step in a project's plan: due by a date, done on a date."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    title = models.CharField(_("节点"), max_length=100)
+    due = models.DateField(_("计划完成日期"))
+    done_on = models.DateField(_("实际完成日期"), null=True, blank=True)
+
+    scope_region_path = "project__village__code"
+    scope_unit_path = "project__unit"
+    scope_branch_path = "project__branch"
+
+    class Meta:
+        ordering = ["due", "pk"]
+        verbose_name = _("项目节点")
+        verbose_name_plural = pgettext_lazy("plural", "项目节点")
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.title}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.done_on is None and self.due < datetime.date.today()
+
+    def changelog_parent(self) -> Project:
+        return self.project
 
 
 class ProjectFunding(BaseModel):

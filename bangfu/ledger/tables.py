@@ -1,8 +1,9 @@
 import django_tables2 as tables
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.core.tables import BaseTable
-from bangfu.ledger.models import Activity
+from bangfu.ledger.models import Activity, Problem, Project
 
 
 class ActivityTable(BaseTable):
@@ -25,4 +26,59 @@ class ActivityTable(BaseTable):
             "quantity",
             "amount",
             "state",
+        )
+
+
+class ReviewTable(ActivityTable):
+    """The review queue: a tick box per entry and what the reviewer needs to judge it."""
+
+    pick = tables.CheckBoxColumn(accessor="pk", attrs={"input": {"name": "ids", "form": "bulk"}})
+    summary = tables.Column(verbose_name=_("工作内容"), attrs={"td": {"class": "text-wrap"}})
+    author = tables.Column(verbose_name=_("填报人"))
+
+    class Meta(ActivityTable.Meta):
+        fields = ("date", "kind", "branch", "village", "participant_count", "summary", "author")
+        sequence = ("pick", "...")
+        exclude = ("state", "unit", "days", "quantity", "amount")
+
+    def render_summary(self, value: str) -> str:
+        return value if len(value) <= 60 else value[:60] + "…"
+
+
+class ProblemTable(BaseTable):
+    title = tables.Column(linkify=True)
+    village = tables.Column()
+    deadline = tables.Column(attrs={"td": {"class": "text-nowrap"}})
+
+    class Meta(BaseTable.Meta):
+        model = Problem
+        fields = ("title", "category", "village", "unit", "owner", "raised_on", "deadline", "state")
+
+    def render_deadline(self, value, record: Problem) -> str:
+        if record.is_overdue:
+            return format_html(
+                '{} <span class="badge text-bg-danger" data-testid="overdue">{}</span>',
+                value,
+                _("逾期"),
+            )
+        return value
+
+
+class ProjectTable(BaseTable):
+    name = tables.Column(linkify=True)
+    total_funds = tables.Column(verbose_name=_("资金(元)"), default=0)
+    beneficiary_count = tables.Column(verbose_name=_("受益户数"), default=0)
+
+    class Meta(BaseTable.Meta):
+        model = Project
+        fields = (
+            "name",
+            "origin",
+            "sector",
+            "village",
+            "unit",
+            "state",
+            "date",
+            "total_funds",
+            "beneficiary_count",
         )

@@ -37,44 +37,12 @@ class HouseholdDetailView(views.ObjectDetailView):
         return context
 
 
-class HouseholdEditMixin:
+class HouseholdEditMixin(views.FormsetsMixin):
     """The household form with its people as an inline formset, saved together or not at all."""
 
     queryset = Household.objects.all()
     form_class = HouseholdForm
-    template_name = "registry/household_edit.html"
-
-    def get_formset(self) -> Any:
-        instance = self.object if getattr(self, "object", None) else Household()
-        data = self.request.POST if self.request.method == "POST" else None
-        return PeopleFormSet(
-            data, instance=instance, prefix="people", form_kwargs={"user": self.request.user}
-        )
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["formset"] = kwargs.get("formset") or self.get_formset()
-        return context
-
-    def form_invalid(self, form: Any, formset: Any = None) -> Any:
-        return self.render_to_response(
-            self.get_context_data(form=form, formset=formset or self.get_formset())
-        )
-
-    def post(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        self.object = self.get_object() if "pk" in kwargs else None
-        form = self.get_form()
-        formset = self.get_formset()
-        if form.is_valid() and formset.is_valid():
-            self._formset = formset
-            return self.form_valid(form)
-        return self.form_invalid(form, formset)
-
-    def save_form(self, form: Any) -> Household:
-        household = form.save()
-        self._formset.instance = household
-        self._formset.save()
-        return household
+    formset_classes = {"people": (_("家庭成员"), PeopleFormSet)}
 
 
 class HouseholdCreateView(HouseholdEditMixin, views.ObjectCreateView):

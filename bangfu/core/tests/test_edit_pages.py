@@ -20,13 +20,13 @@ def form_data(response):
     """What a browser would post back: every field's current value, formsets included."""
     data = {}
     forms = [response.context["form"]]
-    formset = response.context.get("formset")
-    if formset is not None:
+    for formset in (response.context.get("formsets") or {}).values():
         management = formset.management_form
         for name in management.fields:
             data[management.add_prefix(name)] = management[name].value()
-        forms += [f for f in formset.forms if f.instance.pk]
-        data[management.add_prefix("TOTAL_FORMS")] = len(forms) - 1
+        kept = [f for f in formset.forms if getattr(f, "instance", None) and f.instance.pk]
+        forms += kept
+        data[management.add_prefix("TOTAL_FORMS")] = len(kept)
     for form in forms:
         for bound in form:
             value = bound.value()

@@ -18,6 +18,8 @@ def _activity(world, **extra):
         "days": 0,
         "quantity": 0,
         "amount": "0",
+        "solved-TOTAL_FORMS": "0",
+        "solved-INITIAL_FORMS": "0",
     }
     data.update(extra)
     return data
@@ -85,7 +87,7 @@ def test_editing_replaces_participants_and_logs_each(login, world):
 
 
 def test_a_new_entry_starts_from_the_members_own_branch_and_today(login, world):
-    form = login("member_a").get(reverse("ledger:activity_add")).context["form"]
+    form = login("member_a").get(reverse("ledger:activity_add") + "?kind=service_visit").context["form"]
     assert form.initial["branch"] == world.branch_a
     assert form.initial["participants"] == [world.member_a.pk]
     assert form.initial["campaign"] == world.campaign

@@ -73,7 +73,7 @@ def test_a_bad_person_row_keeps_the_whole_household_unwritten(login, world):
         ),
     )
     assert response.status_code == 200
-    errors = response.context["formset"].forms[1].errors["id_number"]
+    errors = response.context["formsets"]["people"].forms[1].errors["id_number"]
     assert "校验位错误" in errors[0]
     assert "校验位错误" in response.content.decode()
     assert not Household.objects.filter(number="5205241162140098").exists()
