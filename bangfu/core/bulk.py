@@ -53,3 +53,169 @@ def _value(obj: Any, attname: str, json_fields: set[str]) -> Any:
     if attname in json_fields and value is not None:
         return json.dumps(value, ensure_ascii=False)
     return value
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _mapped(values: Sequence[Any], convert: Any) -> list[Any]:
+    """`convert` applied once per distinct value (a registry column repeats few values)."""
+    cache: dict[Any, Any] = {}
+    out = []
+    append = out.append
+    for value in values:
+        key = (type(value), _hashable(value))
+        try:
+            append(cache[key])
+        except KeyError:
+            cache[key] = converted = convert(value)
+            append(converted)
+        except TypeError:  # unhashable (a dict)
+            append(convert(value))
+    return out
+
+
+def _copy_text(field: models.Field, encoded: bool = False) -> Any:
+    """A function turning a field's value into PostgreSQL COPY text (escaped, \\N for NULL)."""
+
+    def escape(text: str) -> str:
+        if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+            text = (
+                text.replace("\\", "\\\\")
+                .replace("\t", "\\t")
+                .replace("\n", "\\n")
+                .replace("\r", "\\r")
+            )
+        return text
+
+    is_json = isinstance(field, models.JSONField) and not encoded
+
+    def convert(value: Any) -> str:
+        if value is None:
+            return "\\N"
+        if is_json:
+            return escape(json.dumps(value, ensure_ascii=False))
+        if value is True:
+            return "t"
+        if value is False:
+            return "f"
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return escape(str(value))
+
+    return convert
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """Primary keys for `count` new rows, taken before the rows are written (no RETURNING).
+
+    PostgreSQL draws them from the table's sequence; SQLite (one writer at a time, inside the
+    import's transaction) continues after the highest id ever used.
+    """
+    if not count:
+        return []
+    meta = model._meta
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, count],
+            )
+            return [value for (value,) in cursor.fetchall()]
+        table = connection.ops.quote_name(meta.db_table)
+        cursor.execute(
+            f"SELECT COALESCE(MAX({connection.ops.quote_name(meta.pk.column)}), 0) FROM {table}"
+        )
+        top = cursor.fetchone()[0]
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [meta.db_table])
+        seq = cursor.fetchone()
+        start = max(top, seq[0] if seq else 0) + 1
+        return list(range(start, start + count))
+
+
+def insert_columns(
+    model: type[models.Model],
+    columns: dict[str, Sequence[Any]],
+    ids: Sequence[int],
+    json_text: Sequence[str] = (),
+) -> None:
+    """Insert rows given column-wise (attribute name → one value per row) with the given ids.
+
+    No model instances: a million rows cost a join per row. Fields not given take their
+    default; `created`/`updated` (auto_now) are set to now. PostgreSQL gets COPY text,
+    other databases executemany. Columns named in `json_text` hold JSON already encoded.
+    """
+    count = len(ids)
+    if not count:
+        return
+    meta = model._meta
+    now = timezone.now()
+    fields = [meta.pk]
+    data: list[Sequence[Any]] = [ids]
+    for field in meta.concrete_fields:
+        if field.primary_key:
+            continue
+        if field.attname in columns:
+            values = columns[field.attname]
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            values = [now] * count
+        elif field.has_default() or not field.null:
+            values = [field.get_default()] * count
+        else:
+            values = [None] * count
+        fields.append(field)
+        data.append(values)
+    table = connection.ops.quote_name(meta.db_table)
+    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            text = [
+                _mapped(values, _copy_text(f, f.attname in json_text))
+                for f, values in zip(fields, data, strict=True)
+            ]
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                rows = list(zip(*text, strict=True))
+                for start in range(0, count, 20000):
+                    chunk = rows[start : start + 20000]
+                    copy.write("\n".join(map("\t".join, chunk)) + "\n")
+            return
+        prepared = [
+            values
+            if f.attname in json_text
+            else _mapped(values, lambda v, f=f: f.get_db_prep_value(v, connection, prepared=False))
+            for f, values in zip(fields, data, strict=True)
+        ]
+        marks = ", ".join(["%s"] * len(fields))
+        cursor.executemany(
+            f"INSERT INTO {table} ({names}) VALUES ({marks})", list(zip(*prepared, strict=True))
+        )
+
+
+def update_columns(
+    model: type[models.Model], pks: Sequence[int], columns: dict[str, Sequence[Any]]
+) -> None:
+    """Update rows given column-wise (attribute name → one value per row), by primary key."""
+    if not pks:
+        return
+    meta = model._meta
+    fields = [meta.get_field(name) for name in columns]
+    if (
+        any(getattr(f, "auto_now", False) for f in meta.concrete_fields)
+        and "updated" not in columns
+    ):
+        fields.append(meta.get_field("updated"))
+        columns = {**columns, "updated": [timezone.now()] * len(pks)}
+    prepared = [
+        _mapped(
+            columns[f.attname], lambda v, f=f: f.get_db_prep_value(v, connection, prepared=False)
+        )
+        for f in fields
+    ]
+    table = connection.ops.quote_name(meta.db_table)
+    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {sets} WHERE {connection.ops.quote_name(meta.pk.column)} = %s",
+            list(zip(*prepared, pks, strict=True)),
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import unicodedata
 from dataclasses import dataclass
+from collections.abc import Sequence
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
@@ -122,3 +123,47 @@ def make(address: str, birth_date: datetime.date, sequence: int, sex: str) -> st
     order = sequence * 2 + (1 if sex == "M" else 0)
     body = f"{address}{birth_date:%Y%m%d}{order:03d}"
     return body + ric.calc_check_digit(body + "0")
+
+
+_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
+
+
+def valid_many(numbers: Sequence[str], today: datetime.date | None = None) -> list[bool]:
+    """`is_valid` for many normalised numbers at once (NumPy over a million numbers).
+
+    Every rule of `parse` is applied (length, digits, date, check digit, address code in force);
+    callers run `parse` on the numbers found invalid to get the message.
+    """
+    import numpy as np
+
+    result = [False] * len(numbers)
+    candidates = [i for i, n in enumerate(numbers) if len(n) == 18 and n.isascii()]
+    if not candidates:
+        return result
+    blob = "".join([numbers[i] for i in candidates]).encode("ascii")
+    raw = np.frombuffer(blob, dtype=np.uint8).reshape(len(candidates), 18).astype(np.int64)
+    digits = raw - 48
+    ok = ((digits[:, :17] >= 0) & (digits[:, :17] <= 9)).all(axis=1)
+    last = np.where(raw[:, 17] == ord("X"), 10, digits[:, 17])
+    ok &= (last >= 0) & (last <= 10)
+    digits = np.where(ok[:, None], digits, 0)
+    check = (12 - (digits[:, :17] * np.array(_WEIGHTS)).sum(axis=1) % 11) % 11
+    ok &= check == last
+    year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
+    month = digits[:, 10] * 10 + digits[:, 11]
+    day = digits[:, 12] * 10 + digits[:, 13]
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    lengths = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+    in_month = lengths[np.clip(month, 0, 12)] + ((month == 2) & leap)
+    ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= in_month) & (year >= 1880)
+    today = today or datetime.date.today()
+    ok &= year * 10000 + month * 100 + day <= today.year * 10000 + today.month * 100 + today.day
+    address = digits[:, :6] @ np.array([100000, 10000, 1000, 100, 10, 1])
+    codes, inverse = np.unique(address, return_inverse=True)
+    last_year = np.array(
+        [max((end for _s, end in _address_ranges(f"{c:06d}")), default=-1) for c in codes]
+    )
+    ok &= last_year[inverse.reshape(-1)] >= np.maximum(year, FIRST_ISSUE_YEAR)
+    for i, good in zip(candidates, ok.tolist(), strict=True):
+        result[i] = good
+    return result
