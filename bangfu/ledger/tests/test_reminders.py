@@ -1,0 +1,222 @@
+"""Reminders (待办提醒): each kind of due item, for the right people only."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from bangfu.campaigns.choices import PairingKind, PairingState
+from bangfu.campaigns.models import Pairing
+from bangfu.ledger.books import Period
+from bangfu.ledger.choices import ActivityKind, ProblemState, ReviewState
+from bangfu.ledger.models import Activity, Problem
+from bangfu.ledger.reminders import (
+    overdue_problems,
+    reminder_count,
+    reminders_for,
+    returned_entries,
+    unvisited_pairings,
+)
+
+D = datetime.date
+TODAY = D(2016, 6, 15)
+JUNE = Period.month(2016, 6)
+
+
+def _problem(world: Any, title: str, unit: str = "a", **kw: Any) -> Problem:
+    return Problem.objects.create(
+        campaign=world.campaign,
+        village=world.baoshan if unit == "a" else world.lebang,
+        unit=getattr(world, f"unit_{unit}"),
+        branch=getattr(world, f"branch_{unit}"),
+        category="other",
+        title=title,
+        raised_on=D(2016, 5, 1),
+        **kw,
+    )
+
+
+def _entry(world: Any, summary: str, unit: str = "a", **kw: Any) -> Activity:
+    members = kw.pop("members", [])
+    activity = Activity.objects.create(
+        campaign=world.campaign,
+        kind=ActivityKind.SERVICE_VISIT,
+        date=kw.pop("date", D(2016, 6, 1)),
+        village=kw.pop("village", world.baoshan if unit == "a" else world.lebang),
+        unit=getattr(world, f"unit_{unit}"),
+        branch=getattr(world, f"branch_{unit}"),
+        summary=summary,
+        **kw,
+    )
+    for member in members:
+        activity.participations.create(member=member)
+    return activity
+
+
+def _titles(qs: Any) -> set[str]:
+    return {p.title for p in qs}
+
+
+def test_overdue_problems_are_past_deadline_and_not_solved(world: Any) -> None:
+    _problem(world, "逾期待解决", deadline=D(2016, 6, 1))
+    _problem(world, "逾期解决中", deadline=D(2016, 6, 14), state=ProblemState.IN_PROGRESS)
+    _problem(world, "今天到期", deadline=TODAY)
+    _problem(world, "没有时限")
+    _problem(
+        world,
+        "逾期但已解决",
+        deadline=D(2016, 6, 1),
+        state=ProblemState.SOLVED,
+        solved_on=D(2016, 6, 10),
+    )
+    user = world.users["unit_a"]
+    assert _titles(overdue_problems(user, TODAY)) == {"逾期待解决", "逾期解决中"}
+
+
+def test_overdue_problems_keep_to_scope_and_include_the_users_own(world: Any) -> None:
+    _problem(world, "甲单位逾期", deadline=D(2016, 6, 1))
+    _problem(world, "乙单位逾期", unit="b", deadline=D(2016, 6, 1))
+    assert _titles(overdue_problems(world.users["unit_a"], TODAY)) == {"甲单位逾期"}
+    assert _titles(overdue_problems(world.users["unit_b"], TODAY)) == {"乙单位逾期"}
+    assert _titles(overdue_problems(world.users["office"], TODAY)) == {"甲单位逾期", "乙单位逾期"}
+    assert _titles(overdue_problems(world.users["viewer_bijie"], TODAY)) == {"甲单位逾期"}
+    # A problem owned by the member though kept by no branch: still theirs to see.
+    Problem.objects.create(
+        campaign=world.campaign,
+        village=world.baoshan,
+        unit=world.unit_a,
+        category="other",
+        title="李党员负责的问题",
+        raised_on=D(2016, 5, 1),
+        deadline=D(2016, 6, 1),
+        owner=world.member_a,
+    )
+    assert "李党员负责的问题" in _titles(overdue_problems(world.users["member_a"], TODAY))
+    assert "李党员负责的问题" not in _titles(overdue_problems(world.users["branch_a"], TODAY))
+
+
+def test_returned_entries_go_to_their_author_and_participants(world: Any) -> None:
+    branch_user = world.users["branch_a"]
+    _entry(
+        world,
+        "书记填报被退回",
+        state=ReviewState.RETURNED,
+        author=branch_user,
+        return_reason="缺少照片",
+    )
+    _entry(world, "李党员参加被退回", state=ReviewState.RETURNED, members=[world.member_a])
+    _entry(world, "李党员参加待审核", state=ReviewState.SUBMITTED, members=[world.member_a])
+    _entry(world, "王书记参加被退回", state=ReviewState.RETURNED, members=[world.secretary_a])
+    summaries = {a.summary for a in returned_entries(world.users["member_a"])}
+    assert summaries == {"李党员参加被退回"}
+    summaries = {a.summary for a in returned_entries(branch_user)}
+    assert summaries == {"书记填报被退回"}
+    assert not returned_entries(world.users["unit_b"]).exists()
+
+
+def test_pairings_without_a_visit_this_month(world: Any) -> None:
+    user = world.users["office"]
+    assert set(unvisited_pairings(user, JUNE)) == {world.pairing_a, world.pairing_b}
+    # The same branch in the same village visited, accepted: pairing A is visited.
+    _entry(world, "六月走访", state=ReviewState.ACCEPTED)
+    assert set(unvisited_pairings(user, JUNE)) == {world.pairing_b}
+    # A returned entry is no visit; a submitted one linked to the pairing is.
+    _entry(world, "退回的走访", unit="b", state=ReviewState.RETURNED)
+    assert set(unvisited_pairings(user, JUNE)) == {world.pairing_b}
+    _entry(
+        world,
+        "待审核的走访",
+        unit="b",
+        state=ReviewState.SUBMITTED,
+        pairing=world.pairing_b,
+        village=world.lebang,
+    )
+    assert set(unvisited_pairings(user, JUNE)) == set()
+    # May's visits (world's activities) do not make June visited, and vice versa.
+    assert set(unvisited_pairings(user, Period.month(2016, 7))) == {
+        world.pairing_a,
+        world.pairing_b,
+    }
+
+
+def test_unvisited_pairings_only_those_in_force_and_approved(world: Any) -> None:
+    user = world.users["unit_a"]
+    assert set(unvisited_pairings(user, JUNE)) == {world.pairing_a}  # B's is out of scope
+    pending = Pairing.objects.create(
+        campaign=world.campaign,
+        kind=PairingKind.MEMBER_SERVICE,
+        branch=world.branch_a,
+        member=world.member_a,
+        village=world.lebang,
+        start=D(2016, 4, 1),
+        state=PairingState.PENDING,
+    )
+    ended = Pairing.objects.create(
+        campaign=world.campaign,
+        kind=PairingKind.MEMBER_SERVICE,
+        branch=world.branch_a,
+        member=world.member_a,
+        village=world.lebang,
+        start=D(2016, 4, 1),
+        end=D(2016, 5, 31),
+    )
+    unvisited = set(unvisited_pairings(user, JUNE))
+    assert pending not in unvisited and ended not in unvisited
+    # Before the campaign started nothing is due.
+    assert not unvisited_pairings(user, Period.month(2016, 2)).exists()
+
+
+def test_counts_are_one_query_each(world: Any, django_assert_num_queries: Any) -> None:
+    for n in range(5):
+        _problem(world, f"逾期{n}", deadline=D(2016, 6, 1))
+        _entry(world, f"退回{n}", state=ReviewState.RETURNED, author=world.users["unit_a"])
+    user = world.users["unit_a"]
+    user.has_perm("ledger.view_problem")  # load the permission cache outside the count
+    with django_assert_num_queries(3):
+        assert reminder_count(user, TODAY) == 5 + 5 + 1
+    due = reminders_for(user, TODAY, JUNE)
+    assert due.counts() == {"overdue": 5, "returned": 5, "unvisited": 1}
+
+
+def test_reminders_page_lists_each_kind(world: Any, login: Any) -> None:
+    _problem(world, "路灯逾期未修", deadline=D(2016, 6, 1))
+    _problem(world, "乙单位的逾期问题", unit="b", deadline=D(2016, 6, 1))
+    _entry(
+        world,
+        "请补充走访内容",
+        state=ReviewState.RETURNED,
+        author=world.users["unit_a"],
+        return_reason="内容太简略",
+    )
+    client = login("unit_a")
+    response = client.get(reverse("ledger:reminders"), {"month": "2016-06"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "路灯逾期未修" in html
+    assert "乙单位的逾期问题" not in html
+    assert "请补充走访内容" in html and "内容太简略" in html
+    assert "2016年6月尚未走访的结对" in html
+    assert "宝山村" in html and "乐邦村" not in html
+    assert (
+        reverse("ledger:activity_edit", args=[Activity.objects.get(summary="请补充走访内容").pk])
+        in html
+    )
+
+
+def test_badge_shows_the_count_and_nothing_when_nothing_is_due(world: Any, login: Any) -> None:
+    _problem(world, "逾期", deadline=D(2016, 6, 1))
+    client = login("unit_a")
+    response = client.get(reverse("ledger:reminders_badge"))
+    assert 'data-testid="reminder-badge"' in response.content.decode()
+    assert ">1<" in response.content.decode()  # today's month is past the 2016 campaign
+    client = login("unit_b")
+    assert "reminder-badge" not in client.get(reverse("ledger:reminders_badge")).content.decode()
+
+
+@pytest.mark.parametrize("url_name", ["ledger:reminders", "ledger:reminders_badge"])
+def test_reminders_need_a_login(client: Any, world: Any, url_name: str) -> None:
+    response = client.get(reverse(url_name))
+    assert response.status_code == 302 and "/login/" in response["Location"]
