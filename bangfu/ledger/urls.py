@@ -45,7 +45,3 @@ urlpatterns += book_urlpatterns
 from bangfu.ledger.reminders_views import reminder_urlpatterns  # noqa: E402 (appended section)
 
 urlpatterns += reminder_urlpatterns
-
-from bangfu.ledger.reminders_views import reminder_urlpatterns  # noqa: E402 (appended section)
-
-urlpatterns += reminder_urlpatterns
