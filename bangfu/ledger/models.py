@@ -339,12 +339,15 @@ class Problem(LedgerModel):
 
     def clean(self) -> None:
         super().clean()
+        errors = {}
         if self.household_id and self.village_id and self.household.village_id != self.village_id:
-            raise ValidationError({"household": _("贫困户不在所选的村。")})
+            errors["household"] = _("贫困户不在所选的村。")
         if self.owner_id and self.unit_id and self.owner.branch.unit_id != self.unit_id:
-            raise ValidationError({"owner": _("责任人须是本单位的党员干部。")})
+            errors["owner"] = _("责任人须是本单位的党员干部。")
         if self.deadline and self.raised_on and self.deadline < self.raised_on:
-            raise ValidationError({"deadline": _("完成时限不能早于提出日期。")})
+            errors["deadline"] = _("完成时限不能早于提出日期。")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Project(LedgerModel):
