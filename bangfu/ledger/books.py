@@ -175,7 +175,7 @@ class Book:
             headers=headers,
             rows=rows,
             totals=totals,
-            widths=[5, 11, 12, 12, 12, 16, 6, 40, 6, 6, 12, 10],
+            widths=[6, 11, 12, 12, 12, 16, 6, 40, 6, 6, 12, 10],
             numeric=frozenset({0, 6, 8, 9, 10}),
         )
 
@@ -225,7 +225,7 @@ class Book:
             headers=headers,
             rows=rows,
             totals=totals,
-            widths=[5, 11, 12, 10, 40, 10, 11, 8, 11],
+            widths=[6, 11, 12, 10, 40, 10, 11, 8, 11],
             numeric=frozenset({0}),
         )
 
@@ -276,7 +276,7 @@ class Book:
             headers=headers,
             rows=rows,
             totals=totals,
-            widths=[5, 11, 12, 36, 8, 12, 8, 10, 14],
+            widths=[6, 11, 12, 36, 8, 12, 8, 10, 14],
             numeric=frozenset({0, 7, 8}),
         )
 
