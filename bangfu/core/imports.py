@@ -190,6 +190,33 @@ class FieldLimits:
                 found.append((name, _("{label}应在0到{n}之间。").format(label=label, n=limit)))
         return found
 
+    def column_errors(self, columns: dict[str, Sequence[Any]]) -> list[tuple[int, str, str]]:
+        """`errors` for rows given column-wise: (row index, field, message) per bad value."""
+        found = []
+        for name, label, kind, limit in self.checks:
+            values = columns.get(name)
+            if not values:
+                continue
+            present = [v for v in set(values) if v is not None and v != ""]
+            if kind == "text":
+                if max(map(len, present), default=0) <= limit:
+                    continue
+                bad = {v: len(v) for v in present if len(v) > limit}
+                for i, v in enumerate(values):
+                    if v in bad:
+                        message = _("{label}最多{n}个字,这里有{m}个。").format(
+                            label=label, n=limit, m=bad[v]
+                        )
+                        found.append((i, name, message))
+                continue
+            bad = {v for v in present if not 0 <= v <= limit}
+            if kind == "decimal":
+                bad |= {v for v in present if v == limit}
+            if bad:
+                message = _("{label}应在0到{n}之间。").format(label=label, n=limit)
+                found.extend((i, name, message) for i, v in enumerate(values) if v in bad)
+        return found
+
 
 class ImportAborted(Exception):
     """Raised inside the commit transaction to undo every batch when a row was bad."""

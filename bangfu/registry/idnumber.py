@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError

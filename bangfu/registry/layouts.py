@@ -6,9 +6,11 @@ household list's export and the import, so a file goes out and comes back unchan
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,8 +20,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bangfu.core import bulk, normalize
-from bangfu.core.changelog import record_bulk, serialize_instance
-from bangfu.core.imports import Column, FieldLimits, ImportResult, Layout, ParsedRow
+from bangfu.core.changelog import json_rows, record_bulk, record_columns, serialize_instance
+from bangfu.core.imports import (
+    Column,
+    ColumnBatch,
+    FieldLimits,
+    ImportResult,
+    Layout,
+    ParsedRow,
+)
 from bangfu.core.personal import can_see_personal_data, mask
 from bangfu.geo.choices import Level
 from bangfu.geo.models import Region
@@ -107,6 +116,28 @@ PERSON_FIELDS = [c.field for c in PERSON_COLUMNS]
 PERSONAL = {"id_number", "phone", "bank_account"}
 HOUSEHOLD_LIMITS = FieldLimits(Household, HOUSEHOLD_FIELDS[1:])
 PERSON_LIMITS = FieldLimits(Person, PERSON_FIELDS)
+GUARANTEES = ("food_ok", "clothing_ok", "education_ok", "medical_ok", "housing_ok", "water_ok")
+IN_CHUNKS = 10000  # values per `IN (...)` (SQLite allows 32,766 parameters)
+
+
+def _chunks(values: Sequence[Any], size: int = IN_CHUNKS) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _signature(values: Sequence[Any]) -> int:
+    """A household's columns as one hash, to find rows of one household that disagree."""
+    return hash(tuple(tuple(v) if isinstance(v, list) else v for v in values))
+
+
+def _defaults(model: type[models.Model], columns: dict[str, list], count: int) -> dict[str, list]:
+    """The columns with every other field at its default, as a new object would have them."""
+    full = dict(columns)
+    for f in model._meta.concrete_fields:
+        if f.primary_key or f.attname in full or f.name in ("created", "updated"):
+            continue
+        full[f.attname] = [f.get_default()] * count
+    return full
 
 
 @dataclass
@@ -117,6 +148,8 @@ class _State:
     households: dict[str, tuple[int, tuple]] = field(default_factory=dict)  # number → row, values
     ids: dict[str, int] = field(default_factory=dict)  # ID number → first row
     touched: dict[int, int] = field(default_factory=dict)  # household pk → first row
+    # Households this import created: pk → (first row, heads among their rows).
+    new_heads: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 def _is_masked(value: Any) -> bool:
@@ -129,6 +162,8 @@ class HouseholdLayout(Layout):
     model = Household
     columns = [*HOUSEHOLD_COLUMNS, *PERSON_COLUMNS]
     sheet_name = "registry"
+    columnar = True
+    batch_size = 50000
 
     def new_state(self, user: Any) -> _State:
         villages = Region.objects.restrict(user, "view").filter(level=Level.VILLAGE)
@@ -143,7 +178,273 @@ class HouseholdLayout(Layout):
 
     # --- import ----------------------------------------------------------------------------
 
-    def apply_batch(self, batch: list[ParsedRow], state: _State, result: ImportResult) -> None:
+    def apply_batch(self, batch: ColumnBatch, state: _State, result: ImportResult) -> None:
+        """New households and their people column-wise; rows of households already in the
+        database (a re-import, an update) row by row."""
+        values = batch.values
+        numbers = values["number"]
+        count = len(numbers)
+        first = dict(zip(reversed(numbers), range(count - 1, -1, -1), strict=True))
+        fields = [f for f in HOUSEHOLD_FIELDS if f in values]
+        raw = [batch.cells[f] for f in ["number", *fields]]
+        if len(set(zip(*raw, strict=True))) != len(first):
+            for i in range(count):
+                j = first[numbers[i]]
+                if j != i:
+                    self._same_household(batch.row(i), batch.row(j), fields, result)
+        existing: set[str] = set()
+        for chunk in _chunks(list(first)):
+            existing.update(
+                Household.objects.filter(number__in=chunk).values_list("number", flat=True)
+            )
+        for what in ("created", "updated", "unchanged"):
+            result.count(what, str(_("贫困户")), 0)
+            result.count(what, str(_("家庭成员")), 0)
+        if existing:
+            self._apply_rows(
+                [batch.row(i) for i in range(count) if numbers[i] in existing], state, result
+            )
+        new = sorted(i for number, i in first.items() if number not in existing)
+        if new:
+            self._create(batch, new, fields, state, result)
+
+    def _create(
+        self,
+        batch: ColumnBatch,
+        firsts: list[int],
+        fields: list[str],
+        state: _State,
+        result: ImportResult,
+    ) -> None:
+        """Households not in the database yet, with their people: checked and written
+        column by column (COPY on PostgreSQL), no model instance per row."""
+        values, rows = batch.values, batch.numbers
+        accepted: list[int] = []
+        for i in firsts:
+            number = values["number"][i]
+            signature = _signature([values[f][i] for f in fields])
+            seen = state.households.get(number)
+            if seen is not None and seen[1] != signature:
+                result.add_problem(
+                    rows[i],
+                    str(_("户编号")),
+                    number,
+                    _("与第{row}行同一户的户信息不一致。").format(row=seen[0]),
+                )
+                continue
+            state.households.setdefault(number, (rows[i], signature))
+            if values["village"][i] not in state.villages:
+                result.add_problem(
+                    rows[i],
+                    str(_("所在村代码")),
+                    values["village"][i],
+                    _("找不到这个村,或它不在您的管辖范围内。"),
+                )
+                continue
+            if not state.can_add:
+                result.add_problem(rows[i], str(_("户编号")), number, _("您没有新增贫困户的权限。"))
+                continue
+            accepted.append(i)
+        columns = self._household_columns(values, accepted, fields, state.villages)
+        bad: set[int] = set()
+        for k, name, message in HOUSEHOLD_LIMITS.column_errors(columns):
+            self._report([(name, message)], rows[accepted[k]], result)
+            bad.add(k)
+        lifted = [
+            k
+            for k, (status, year) in enumerate(
+                zip(columns["status"], columns["exit_year"], strict=True)
+            )
+            if status == HouseholdStatus.LIFTED and not year
+        ]
+        for k in lifted:
+            self._report(
+                [("exit_year", _("已脱贫的户须填写脱贫年度。"))], rows[accepted[k]], result
+            )
+        bad.update(lifted)
+        if bad:
+            keep = [k for k in range(len(accepted)) if k not in bad]
+            accepted = [accepted[k] for k in keep]
+            columns = {f: [v[k] for k in keep] for f, v in columns.items()}
+        people = self._new_people(batch, {values["number"][i] for i in accepted}, state, result)
+        heads: dict[str, str] = {}
+        head_rows: dict[str, int] = defaultdict(int)
+        for number, relation, name in zip(
+            people["_number"], people["relation"], people["name"], strict=True
+        ):
+            if relation == Relation.HEAD:
+                heads[number] = name
+                head_rows[number] += 1
+        columns["head_name"] = [heads.get(n, "") for n in columns["number"]]
+        ids = bulk.reserve_ids(Household, len(accepted))
+        bulk.insert_columns(Household, columns, ids)
+        by_number = dict(zip(columns["number"], ids, strict=True))
+        for number, pk, i in zip(columns["number"], ids, accepted, strict=True):
+            state.new_heads[pk] = (rows[i], head_rows.get(number, 0))
+        named = _("{head}户 ({number})")
+        record_columns(
+            Household,
+            "create",
+            ids,
+            [
+                named.format(head=h, number=n) if h else n
+                for h, n in zip(columns["head_name"], columns["number"], strict=True)
+            ],
+            json_rows(Household, {"id": ids, **columns}),
+            user=state.user,
+        )
+        result.count("created", str(_("贫困户")), len(ids))
+        numbers = people.pop("_number")
+        county = dict(zip(columns["number"], columns["county_code"], strict=True))
+        people["household_id"] = [by_number[n] for n in numbers]
+        people["county_code"] = [county[n] for n in numbers]
+        person_ids = bulk.reserve_ids(Person, len(numbers))
+        people = _defaults(Person, people, len(numbers))
+        bulk.insert_columns(Person, people, person_ids)
+        record_columns(
+            Person,
+            "create",
+            person_ids,
+            people["name"],
+            json_rows(Person, {"id": person_ids, **people}),
+            parent_model=Household,
+            parent_ids=people["household_id"],
+            user=state.user,
+        )
+        result.count("created", str(_("家庭成员")), len(person_ids))
+
+    def _household_columns(
+        self,
+        values: dict[str, list],
+        accepted: list[int],
+        fields: list[str],
+        villages: dict[str, tuple[int, str]],
+    ) -> dict[str, list]:
+        """New households' field values (attribute name → one per household)."""
+        columns: dict[str, list] = {"number": [values["number"][i] for i in accepted]}
+        for f in fields:
+            column = [values[f][i] for i in accepted]
+            if f == "village":
+                continue
+            if f in PERSONAL:
+                column = ["" if v is None or _is_masked(v) else v for v in column]
+            elif f in ("housing_area", "arable_land"):
+                column = [Decimal(0) if v is None else v for v in column]
+            elif f in GUARANTEES:
+                column = [bool(v) for v in column]
+            elif f in ("housing", "status"):
+                default = Household._meta.get_field(f).get_default()
+                column = [default if v is None else v for v in column]
+            columns[f] = column
+        codes = [values["village"][i] for i in accepted]
+        columns = _defaults(Household, columns, len(accepted))
+        columns.pop("village_id", None)
+        columns["village_id"] = [villages[c][0] for c in codes]
+        columns["county_code"] = [c[:6] for c in codes]
+        return columns
+
+    def _new_people(
+        self, batch: ColumnBatch, numbers: set[str], state: _State, result: ImportResult
+    ) -> dict[str, list]:
+        """The rows of new households as Person columns (plus `_number`), bad rows reported."""
+        values, rows = batch.values, batch.numbers
+        picked = [i for i, n in enumerate(values["number"]) if n in numbers]
+        count = len(picked)
+        ids = [values["id_number"][i] or "" for i in picked] if "id_number" in values else []
+        ids = ids or [""] * count
+        header = str(_("身份证号码"))
+        bad: set[int] = set()
+        given = [k for k, v in enumerate(ids) if v]
+        masked = {k for k in given if _is_masked(ids[k])}
+        for k in masked:
+            result.add_problem(
+                rows[picked[k]], header, ids[k], _("号码已打码,找不到对应的成员;请填写完整号码。")
+            )
+        bad |= masked
+        given = [k for k in given if k not in masked]
+        for k, ok in zip(given, idnumber.valid_many([ids[k] for k in given]), strict=True):
+            if not ok:
+                try:
+                    idnumber.parse(ids[k])
+                    message = _("身份证号码不正确。")
+                except ValidationError as e:
+                    message = e.messages[0]
+                result.add_problem(
+                    rows[picked[k]], header, batch.cells["id_number"][picked[k]], message
+                )
+                bad.add(k)
+        seen = state.ids
+        for k in given:
+            if k in bad:
+                continue
+            row = rows[picked[k]]
+            first_row = seen.setdefault(ids[k], row)
+            if first_row != row:
+                result.add_problem(
+                    row, header, ids[k], _("与第{row}行的身份证号码重复。").format(row=first_row)
+                )
+                bad.add(k)
+        valid = [k for k in given if k not in bad]
+        sexes = [""] * count
+        births: list[Any] = [None] * count
+        for k in valid:
+            number = ids[k]
+            sexes[k] = "M" if int(number[16]) % 2 else "F"
+            births[k] = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        for f, derived, label in (("sex", sexes, _("性别")), ("birth_date", births, _("出生日期"))):
+            column = values.get(f)
+            if column is None:
+                continue
+            for k in valid:
+                value = column[picked[k]]
+                if value and value != derived[k] and k not in bad:
+                    shown = Sex(derived[k]).label if f == "sex" else derived[k].isoformat()
+                    result.add_problem(
+                        rows[picked[k]],
+                        str(label),
+                        batch.cells[f][picked[k]],
+                        _("与身份证号码不符:号码显示为{value}。").format(value=shown),
+                    )
+                    bad.add(k)
+        lookup = [ids[k] for k in valid if k not in bad]
+        where = {ids[k]: k for k in valid}
+        for chunk in _chunks(lookup):
+            for number, pk in Person.objects.filter(id_number__in=chunk).values_list(
+                "id_number", "pk"
+            ):
+                other = Person.objects.select_related("household").get(pk=pk)
+                k = where[number]
+                result.add_problem(
+                    rows[picked[k]], header, number, already_registered(other, state.user)
+                )
+                bad.add(k)
+        columns: dict[str, list] = {}
+        for f in PERSON_FIELDS:
+            if f in ("id_number", "sex", "birth_date") or f not in values:
+                continue
+            default = Person._meta.get_field(f).get_default()
+            default = "" if default is None else default
+            columns[f] = [default if v is None else v for v in (values[f][i] for i in picked)]
+        columns["id_number"] = ids
+        given_sex = values.get("sex")
+        given_birth = values.get("birth_date")
+        columns["sex"] = [
+            (given_sex[i] if given_sex else None) or sexes[k] or "" for k, i in enumerate(picked)
+        ]
+        columns["birth_date"] = [
+            (given_birth[i] if given_birth else None) or births[k] for k, i in enumerate(picked)
+        ]
+        for k, name, message in PERSON_LIMITS.column_errors(columns):
+            if k not in bad:
+                self._report([(name, message)], rows[picked[k]], result)
+                bad.add(k)
+        columns["_number"] = [values["number"][i] for i in picked]
+        if bad:
+            keep = [k for k in range(count) if k not in bad]
+            columns = {f: [v[k] for k in keep] for f, v in columns.items()}
+        return columns
+
+    def _apply_rows(self, batch: list[ParsedRow], state: _State, result: ImportResult) -> None:
         groups: dict[str, list[ParsedRow]] = defaultdict(list)
         for row in batch:
             groups[row.values["number"]].append(row)
@@ -197,7 +498,7 @@ class HouseholdLayout(Layout):
     ) -> Household | None:
         first = rows[0]
         fields = [f for f in HOUSEHOLD_FIELDS if f in first.values]
-        signature = tuple(first.values.get(f) for f in fields)
+        signature = _signature([first.values.get(f) for f in fields])
         seen = state.households.get(number)
         for row in rows[1:]:
             self._same_household(row, first, fields, result)
@@ -439,6 +740,14 @@ class HouseholdLayout(Layout):
 
     def finish(self, state: _State, result: ImportResult) -> None:
         """Every household the file touched has exactly one head (people may span batches)."""
+        for pk, (row, n) in state.new_heads.items():
+            if n != 1 and pk not in state.touched:
+                result.add_problem(
+                    row,
+                    str(_("与户主关系")),
+                    "",
+                    _("每户须有且只有一名户主,这一户有{n}名。").format(n=n),
+                )
         pks = list(state.touched)
         for start in range(0, len(pks), 5000):
             chunk = pks[start : start + 5000]
