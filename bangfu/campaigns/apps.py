@@ -6,3 +6,7 @@ class CampaignsConfig(AppConfig):
     name = "bangfu.campaigns"
     label = "campaigns"
     verbose_name = _("帮扶行动")
+
+    def ready(self) -> None:
+        # Registers the "solver" background job.
+        from bangfu.campaigns import solver_runs  # noqa: F401

@@ -333,3 +333,11 @@ class ProposedPair(models.Model):
     def __str__(self) -> str:
         who = self.member.name if self.member_id else str(self.branch)
         return f"{who} ↔ {self.village}"
+
+    def get_specialty_label(self) -> str:
+        from bangfu.orgs.choices import Specialty
+
+        try:
+            return str(Specialty(self.specialty).label)
+        except ValueError:
+            return self.specialty

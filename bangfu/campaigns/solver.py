@@ -642,6 +642,31 @@ def solve_professionals(
 # -- database loader -------------------------------------------------------------------------
 
 
+def locator(codes: Iterable[str]) -> Any:
+    """A function from a region code (among `codes`) to its (lon, lat): the region's own, else
+    its county's centre, else its prefecture's; (None, None) when none is recorded."""
+    from bangfu.geo.models import Region
+
+    wanted = set(codes)
+    fallback = {c[:6] + "000000" for c in wanted} | {c[:4] + "00000000" for c in wanted}
+    located = {
+        code: (float(lon), float(lat))
+        for code, lon, lat in Region.objects.filter(
+            code__in=wanted | fallback, longitude__isnull=False, latitude__isnull=False
+        ).values_list("code", "longitude", "latitude")
+    }
+
+    def where(code: str | None) -> tuple[float | None, float | None]:
+        if not code:
+            return None, None
+        for c in (code, code[:6] + "000000", code[:4] + "00000000"):
+            if c in located:
+                return located[c]
+        return None, None
+
+    return where
+
+
 def load_problem(campaign: Any, demand: int = 1, max_branches: int = 2) -> SolverInput:
     """Read a campaign's allocation problem from the database into plain dataclasses.
 
@@ -677,23 +702,7 @@ def load_problem(campaign: Any, demand: int = 1, max_branches: int = 2) -> Solve
     ) or {v for _b, v in existing}
     villages = list(Region.objects.filter(pk__in=village_ids).order_by("code"))
     units = {u.pk: u for u in Unit.objects.filter(pk__in=targets).select_related("seat")}
-    # Coordinates: the region's own, else its county's centre, else its prefecture's.
-    wanted = {v.code for v in villages} | {u.seat.code for u in units.values() if u.seat}
-    fallback = {c[:6] + "000000" for c in wanted} | {c[:4] + "00000000" for c in wanted}
-    located = {
-        code: (float(lon), float(lat))
-        for code, lon, lat in Region.objects.filter(
-            code__in=wanted | fallback, longitude__isnull=False, latitude__isnull=False
-        ).values_list("code", "longitude", "latitude")
-    }
-
-    def where(code: str | None) -> tuple[float | None, float | None]:
-        if not code:
-            return None, None
-        for c in (code, code[:6] + "000000", code[:4] + "00000000"):
-            if c in located:
-                return located[c]
-        return None, None
+    where = locator({v.code for v in villages} | {u.seat.code for u in units.values() if u.seat})
 
     open_categories: dict[int, set[str]] = defaultdict(set)
     for vid, cat in Problem.objects.filter(

@@ -17,6 +17,7 @@ NAV = [
             ),
             ("campaigns:open_villages", pgettext_lazy("menu", "认领村"), "campaigns.add_pairing"),
             ("campaigns:approvals", pgettext_lazy("menu", "认领审批"), "campaigns.approve_pairing"),
+            ("campaigns:solver", pgettext_lazy("menu", "智能分配"), "campaigns.add_solverrun"),
         ],
     ),
     (
