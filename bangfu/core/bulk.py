@@ -55,25 +55,20 @@ def _value(obj: Any, attname: str, json_fields: set[str]) -> Any:
     return value
 
 
-def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
 def _mapped(values: Sequence[Any], convert: Any) -> list[Any]:
     """`convert` applied once per distinct value (a registry column repeats few values)."""
-    cache: dict[Any, Any] = {}
-    out = []
-    append = out.append
-    for value in values:
-        key = (type(value), _hashable(value))
-        try:
-            append(cache[key])
-        except KeyError:
-            cache[key] = converted = convert(value)
-            append(converted)
-        except TypeError:  # unhashable (a dict)
-            append(convert(value))
-    return out
+    kinds = set(map(type, values))
+    if list in kinds:
+        keys: Sequence[Any] = [tuple(v) if type(v) is list else v for v in values]
+    else:
+        keys = values
+    if (bool in kinds and kinds & {int, float}) or dict in kinds:
+        return [convert(v) for v in values]  # True == 1 must not share a conversion
+    cache = {}
+    for key, value in zip(keys, values, strict=True):
+        if key not in cache:
+            cache[key] = convert(value)
+    return list(map(cache.__getitem__, keys))
 
 
 def _copy_text(field: models.Field, encoded: bool = False) -> Any:

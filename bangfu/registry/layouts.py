@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bangfu.core import bulk, normalize
-from bangfu.core.changelog import json_rows, record_bulk, record_columns, serialize_instance
+from bangfu.core.changelog import record_bulk, record_created, serialize_instance
 from bangfu.core.imports import (
     Column,
     ColumnBatch,
@@ -136,7 +136,10 @@ def _defaults(model: type[models.Model], columns: dict[str, list], count: int) -
     for f in model._meta.concrete_fields:
         if f.primary_key or f.attname in full or f.name in ("created", "updated"):
             continue
-        full[f.attname] = [f.get_default()] * count
+        default = f.get_default()
+        if isinstance(f, models.DecimalField) and default is not None:
+            default = Decimal(default).quantize(Decimal(1).scaleb(-f.decimal_places))
+        full[f.attname] = [default] * count
     return full
 
 
@@ -282,15 +285,14 @@ class HouseholdLayout(Layout):
         for number, pk, i in zip(columns["number"], ids, accepted, strict=True):
             state.new_heads[pk] = (rows[i], head_rows.get(number, 0))
         named = _("{head}户 ({number})")
-        record_columns(
+        record_created(
             Household,
-            "create",
             ids,
+            columns,
             [
                 named.format(head=h, number=n) if h else n
                 for h, n in zip(columns["head_name"], columns["number"], strict=True)
             ],
-            json_rows(Household, {"id": ids, **columns}),
             user=state.user,
         )
         result.count("created", str(_("贫困户")), len(ids))
@@ -301,12 +303,11 @@ class HouseholdLayout(Layout):
         person_ids = bulk.reserve_ids(Person, len(numbers))
         people = _defaults(Person, people, len(numbers))
         bulk.insert_columns(Person, people, person_ids)
-        record_columns(
+        record_created(
             Person,
-            "create",
             person_ids,
+            people,
             people["name"],
-            json_rows(Person, {"id": person_ids, **people}),
             parent_model=Household,
             parent_ids=people["household_id"],
             user=state.user,
@@ -329,7 +330,8 @@ class HouseholdLayout(Layout):
             if f in PERSONAL:
                 column = ["" if v is None or _is_masked(v) else v for v in column]
             elif f in ("housing_area", "arable_land"):
-                column = [Decimal(0) if v is None else v for v in column]
+                zero = Decimal(0).scaleb(-Household._meta.get_field(f).decimal_places)
+                column = [zero if v is None else v for v in column]
             elif f in GUARANTEES:
                 column = [bool(v) for v in column]
             elif f in ("housing", "status"):

@@ -441,3 +441,52 @@ def test_a_file_exported_in_english_imports_in_chinese(tmp_path, world):
     result = run(path, world.users["office"])
     assert result.problem_count == 0, reasons(result)
     assert result.unchanged == {"贫困户": 2, "家庭成员": 2}
+
+
+def test_the_change_log_of_an_import_holds_each_new_objects_fields(tmp_path, world):
+    from django.contrib.contenttypes.models import ContentType
+
+    from bangfu.core.changelog import serialize_instance
+
+    son = ident(102, datetime.date(1990, 1, 9))
+    area = "住房面积(平方米)"
+    rows = [row(**{area: 80.5}), row(name="谭小", id_number=son, relation="之子", **{area: 80.5})]
+    path = xlsx(tmp_path, rows, headers=[*HEADERS, area])
+    result = run(path, world.users["office"])
+    assert result.problem_count == 0, reasons(result)
+    household = Household.objects.get(number="5205241162140101")
+    assert str(household.housing_area) == "80.5"
+    for obj in [household, *household.people.all()]:
+        change = ObjectChange.objects.get(
+            content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
+        )
+        assert change.action == "create" and change.user == world.users["office"]
+        assert change.postchange_data == serialize_instance(obj)
+        assert change.object_repr == str(obj)
+    person_change = ObjectChange.objects.get(object_repr="谭小")
+    assert person_change.related_object_id == household.pk
+
+
+def test_the_vectorised_id_check_agrees_with_parse():
+    import random
+
+    rng = random.Random(7)
+    numbers = []
+    for _ in range(3000):
+        born = datetime.date(rng.randint(1890, 2020), rng.randint(1, 12), rng.randint(1, 28))
+        number = idnumber.make(rng.choice(["520524", "522427", "520102", "999999"]), born, 5, "F")
+        cut = rng.randrange(18)
+        kind = rng.random()
+        if kind < 0.3:
+            number = number[:cut] + rng.choice("0123456789X") + number[cut + 1 :]
+        elif kind < 0.35:
+            number = number[:cut]
+        elif kind < 0.4:
+            number = number[:10] + rng.choice(["13", "00", "02"]) + number[12:]
+        elif kind < 0.45:
+            number = number[:12] + rng.choice(["30", "31", "00", "29"]) + number[14:]
+        numbers.append(number)
+    numbers += ["52052419610402081Ｘ", "5205241961040208１2", "", "52052420990101081X"]
+    expected = [idnumber.is_valid(n) for n in numbers]
+    assert idnumber.valid_many(numbers) == expected
+    assert 500 < sum(expected) < len(numbers) - 500  # both kinds well represented
