@@ -196,8 +196,12 @@ class BookIndexView(LoginRequiredMixin, View):
             if form.is_valid():
                 return redirect(form.target())
         else:
-            today = datetime.date.today()
-            initial: dict[str, Any] = {"month": f"{today:%Y-%m}"}
+            # This month, or the campaign's last month once the campaign is over.
+            day = datetime.date.today()
+            campaign = Campaign.objects.restrict(user, "view").first()
+            if campaign is not None:
+                day = max(min(day, campaign.end), campaign.start)
+            initial: dict[str, Any] = {"month": f"{day:%Y-%m}"}
             if user.unit_id:
                 initial["unit"] = user.unit_id
             elif getattr(user, "branch_id", None):

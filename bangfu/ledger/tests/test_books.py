@@ -301,6 +301,7 @@ def test_picker_leads_to_the_download(ledger: Any, login: Any) -> None:
     page = client.get(reverse("ledger:book_index"))
     assert page.status_code == 200
     assert "工作情况登记台账" in page.content.decode()
+    assert 'value="2016-12"' in page.content.decode()  # the campaign's last month, not today's
     response = client.get(
         reverse("ledger:book_index"),
         {
