@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -128,6 +128,21 @@ def _chunks(values: Sequence[Any], size: int = IN_CHUNKS) -> Iterator[Sequence[A
 def _signature(values: Sequence[Any]) -> int:
     """A household's columns as one hash, to find rows of one household that disagree."""
     return hash(tuple(tuple(v) if isinstance(v, list) else v for v in values))
+
+
+def _registered(numbers: list[str]) -> Iterator[tuple[str, int]]:
+    """(ID number, person pk) of the numbers already in the registry: one query per batch."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id_number, {Person._meta.pk.column} FROM {Person._meta.db_table} "
+                "WHERE id_number = ANY(%s)",
+                [numbers],
+            )
+            yield from cursor.fetchall()
+        return
+    for chunk in _chunks(numbers):
+        yield from Person.objects.filter(id_number__in=chunk).values_list("id_number", "pk")
 
 
 def _defaults(model: type[models.Model], columns: dict[str, list], count: int) -> dict[str, list]:
@@ -410,16 +425,13 @@ class HouseholdLayout(Layout):
                     bad.add(k)
         lookup = [ids[k] for k in valid if k not in bad]
         where = {ids[k]: k for k in valid}
-        for chunk in _chunks(lookup):
-            for number, pk in Person.objects.filter(id_number__in=chunk).values_list(
-                "id_number", "pk"
-            ):
-                other = Person.objects.select_related("household").get(pk=pk)
-                k = where[number]
-                result.add_problem(
-                    rows[picked[k]], header, number, already_registered(other, state.user)
-                )
-                bad.add(k)
+        for number, pk in _registered(lookup):
+            other = Person.objects.select_related("household").get(pk=pk)
+            k = where[number]
+            result.add_problem(
+                rows[picked[k]], header, number, already_registered(other, state.user)
+            )
+            bad.add(k)
         columns: dict[str, list] = {}
         for f in PERSON_FIELDS:
             if f in ("id_number", "sex", "birth_date") or f not in values:
