@@ -39,7 +39,8 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=chromium, args=ARGS)
         for width, height in ((1280, 900), (375, 812)):
             context = browser.new_context(viewport={"width": width, "height": height},
-                                          base_url=args.base_url, device_scale_factor=1)
+                                          base_url=args.base_url, device_scale_factor=1,
+                                          locale="zh-CN" if args.lang == "zh-hans" else "en-US")
             page = context.new_page()
             page.goto("/login/")
             page.fill("#id_username", args.user)

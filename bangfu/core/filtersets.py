@@ -16,7 +16,7 @@ class BaseFilterSet(FilterSet):
         request = kwargs.get("request")
         for field in self.form.fields.values():
             css = "form-select" if hasattr(field, "choices") else "form-control"
-            field.widget.attrs.setdefault("class", f"{css} form-control-sm")
+            field.widget.attrs.setdefault("class", f"{css} {css}-sm")
             queryset = getattr(field, "queryset", None)
             if request is not None and queryset is not None and hasattr(queryset, "restrict"):
                 field.queryset = queryset.restrict(request.user, "view")

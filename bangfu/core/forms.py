@@ -44,7 +44,18 @@ class SearchWidget(forms.TextInput):
         )
         context = super().get_context(name, value, attrs)
         context["widget"]["list_id"] = list_id
+        context["widget"]["current"] = self.label_of(value)
         return context
+
+    def label_of(self, value: Any) -> str:
+        """What the current value names (宝山村 · 织金县…), shown under the box."""
+        if value in (None, "") or isinstance(value, list | tuple):
+            return ""
+        from django.apps import apps
+
+        model = apps.get_model(self.model_label)
+        found = model.search(model.objects.all(), str(value))
+        return next((label for key, label in found if key == str(value)), "")
 
     template_name = "core/widgets/search.html"
 
@@ -75,6 +86,9 @@ class PickerWidget(SearchWidget):
             return []
         values = value if isinstance(value, list | tuple) else [value]
         return [str(getattr(v, self.key, v)) for v in values if v not in ("", None)]
+
+    def label_of(self, value: Any) -> str:
+        return ""
 
     def get_context(self, name: str, value: Any, attrs: dict | None) -> dict:
         # The search box posts as <name>_q; the chips carry the field's values.

@@ -1407,6 +1407,19 @@ class _Builder:
                 state=ReviewState.SUBMITTED if i % 3 else ReviewState.RETURNED,
                 **values,
             )
+        # The demo unit's committee has a few entries waiting in its review queue.
+        demo = self.find_branch("省总工会", "第五党支部")
+        if demo is not None:
+            for i, kind in enumerate([ActivityKind.SERVICE_VISIT, ActivityKind.SURVEY] * 2):
+                who = demo.members[(i + 1) % len(demo.members)]
+                self.add(
+                    kind,
+                    demo,
+                    [who],
+                    self.summary(kind),
+                    date=datetime.date(2016, 11, 20 + i),
+                    state=ReviewState.SUBMITTED,
+                )
 
     def activities_stage(self) -> None:
         added = self.featured_activities()

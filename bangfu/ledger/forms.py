@@ -167,6 +167,8 @@ class ActivityForm(BaseModelForm):
             )
         else:
             self._suggest_defaults()
+            for name in ("days", "quantity", "amount"):
+                self.initial.setdefault(name, None)  # blank, not a misleading 0
 
     def _suggest_defaults(self) -> None:
         """A new entry starts from what is most likely: the latest campaign, today, the
@@ -278,8 +280,21 @@ class ActivityForm(BaseModelForm):
 class SolvedProblemForm(BootstrapMixin, forms.Form):
     """One problem solved on the spot during a stay or visit."""
 
-    category = forms.ChoiceField(label=_("问题类别"), choices=ProblemCategory.choices)
-    title = forms.CharField(label=_("解决的问题"), max_length=200)
+    category = forms.ChoiceField(
+        label=_("问题类别"), choices=[("", _("问题类别")), *ProblemCategory.choices], required=False
+    )
+    title = forms.CharField(
+        label=_("解决的问题"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("解决了什么问题")}),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("title") and not data.get("category"):
+            self.add_error("category", _("请选择问题类别。"))
+        return data
 
 
 SolvedProblemFormSet = forms.formset_factory(SolvedProblemForm, extra=2, max_num=10)

@@ -10,7 +10,14 @@ from django.urls import reverse
 from bangfu.core.changelog import change_context
 from bangfu.core.models import BaseModel, ObjectChange
 from bangfu.geo.models import VillageYear
-from bangfu.ledger.models import ActivityParticipant, Problem, Project, ProjectFunding
+from bangfu.ledger.models import (
+    ActivityParticipant,
+    ActivityPhoto,
+    Problem,
+    Project,
+    ProjectFunding,
+    ProjectMilestone,
+)
 from bangfu.orgs.models import ResidentTeam
 from bangfu.registry.models import (
     HouseholdIncome,
@@ -67,6 +74,10 @@ def _extra_objects(world):
         Problem.objects.create(category="other", title="缺水", raised_on=when, **common),
         project,
         ProjectFunding.objects.create(project=project, source="unit", amount=1000),
+        ProjectMilestone.objects.create(project=project, title="开工", due=when),
+        ActivityPhoto.objects.create(
+            activity=world.activity_a, image="ledger/photos/a.jpg", thumbnail="ledger/photos/t.jpg"
+        ),
         world.campaign.targets.create(unit=world.unit_a, kind="branch_village", target=2),
     ]
 
@@ -114,6 +125,7 @@ def test_every_domain_model_logs_create_update_and_delete(world):
                         "label",
                         "note",
                         "points",
+                        "width",
                     )
                     if hasattr(obj, f)
                 )

@@ -41,6 +41,20 @@
     const input = e.target.closest && e.target.closest("[data-picker-input]");
     if (input) choose(input);
   });
+  // A single search box shows what its value names; keep that line in step with the box.
+  document.addEventListener("input", (e) => {
+    const input = e.target;
+    if (!input.getAttribute || !input.getAttribute("list") || input.hasAttribute("data-picker-input")) return;
+    const option = optionFor(input);
+    let note = input.parentElement.querySelector("[data-search-current]");
+    if (!note) {
+      note = document.createElement("div");
+      note.className = "form-text";
+      note.dataset.searchCurrent = "";
+      input.parentElement.querySelector("datalist").after(note);
+    }
+    note.textContent = option ? option.label || option.textContent : "";
+  });
   document.addEventListener("keydown", (e) => {
     const input = e.target.closest && e.target.closest("[data-picker-input]");
     if (input && e.key === "Enter") {
