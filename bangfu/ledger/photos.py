@@ -34,7 +34,9 @@ def check_photo(upload: UploadedFile) -> Image.Image:
     if upload.size > max_bytes():
         raise ValidationError(
             _("照片“{name}”有{size}MB,超过了{limit}MB的上限。").format(
-                name=name, size=round(upload.size / 1048576, 1), limit=round(max_bytes() / 1048576, 1)
+                name=name,
+                size=round(upload.size / 1048576, 1),
+                limit=round(max_bytes() / 1048576, 1),
             )
         )
     try:

@@ -188,4 +188,9 @@ def test_participants_are_picked_by_search_and_shown_as_chips(login, world):
     assert "李党员" in body
     found = client.get(reverse("core:search", args=["orgs.Member"]), {"q": "王"})
     assert "王书记" in found.content.decode()
-    assert "陆曙光" not in client.get(reverse("core:search", args=["orgs.Member"]), {"q": "陆"}).content.decode()
+    assert (
+        "陆曙光"
+        not in client.get(
+            reverse("core:search", args=["orgs.Member"]), {"q": "陆"}
+        ).content.decode()
+    )

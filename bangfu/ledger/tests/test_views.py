@@ -87,7 +87,11 @@ def test_editing_replaces_participants_and_logs_each(login, world):
 
 
 def test_a_new_entry_starts_from_the_members_own_branch_and_today(login, world):
-    form = login("member_a").get(reverse("ledger:activity_add") + "?kind=service_visit").context["form"]
+    form = (
+        login("member_a")
+        .get(reverse("ledger:activity_add") + "?kind=service_visit")
+        .context["form"]
+    )
     assert form.initial["branch"] == world.branch_a
     assert form.initial["participants"] == [world.member_a.pk]
     assert form.initial["campaign"] == world.campaign
