@@ -84,6 +84,10 @@ class FigureSlice:
     def projects(self) -> QuerySet:
         return self._ledger(Project.objects.all(), "date")
 
+    def overdue_problems(self) -> QuerySet:
+        """Problems past their deadline today and not solved (the period bounds the deadline)."""
+        return self._ledger(Problem.objects.filter(Problem.overdue_q()), "deadline")
+
 
 def _distinct(qs: QuerySet, field_name: str) -> int:
     return qs.values(field_name).distinct().count()

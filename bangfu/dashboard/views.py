@@ -3,6 +3,8 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from bangfu.dashboard.figures import FIGURES, FigureSlice
 from bangfu.dashboard.forms import FigureSliceForm
@@ -28,4 +30,17 @@ def index(request: HttpRequest) -> HttpResponse:
     )
     context["campaign"] = campaign
     context["figures"] = [(f, f.compute(slice_)) for f in FIGURES]
+    context["overdue_problems"] = slice_.overdue_problems().count()
+    context["overdue_url"] = (
+        reverse("ledger:problem_list")
+        + "?"
+        + urlencode(
+            {
+                "overdue": "true",
+                "campaign": campaign.pk,
+                "region": slice_.region_prefix or "",
+                "unit": slice_.unit_id or "",
+            }
+        )
+    )
     return render(request, "dashboard/index.html", context)

@@ -1,8 +1,11 @@
-from django.db.models import Count
+from typing import Any
+
+from django.db.models import Count, F
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.campaigns.tables import PairingTable
 from bangfu.core import views
+from bangfu.ledger.tables import ProblemTable
 from bangfu.orgs.filtersets import BranchFilterSet, MemberFilterSet, UnitFilterSet
 from bangfu.orgs.forms import BranchForm, MemberForm, UnitForm
 from bangfu.orgs.models import Branch, Member, Unit
@@ -16,6 +19,21 @@ class UnitListView(views.ObjectListView):
     layout_key = "units"
 
 
+def open_problems(**owner: object) -> Any:
+    """A unit's, branch's or member's unsolved problems, the nearest deadline first."""
+    from bangfu.ledger.choices import ProblemState
+    from bangfu.ledger.models import Problem
+
+    return (
+        Problem.objects.filter(state__in=[ProblemState.OPEN, ProblemState.IN_PROGRESS], **owner)
+        .select_related("village", "unit", "owner")
+        .order_by(F("deadline").asc(nulls_last=True), "pk")
+    )
+
+
+OPEN_PROBLEMS = _("未解决的问题(逾期的标红)")
+
+
 class UnitDetailView(views.ObjectDetailView):
     queryset = Unit.objects.all()
     related = [
@@ -26,6 +44,7 @@ class UnitDetailView(views.ObjectDetailView):
             ("unit",),
         ),
         (_("驻村工作队"), "resident_teams", ResidentTeamTable, ("unit",)),
+        (OPEN_PROBLEMS, lambda unit: open_problems(unit=unit), ProblemTable, ("unit",)),
     ]
 
 
@@ -55,6 +74,7 @@ class BranchDetailView(views.ObjectDetailView):
     related = [
         (_("党员干部"), "members", MemberTable, ("branch",)),
         (_("结对"), "pairings", PairingTable, ("branch",)),
+        (OPEN_PROBLEMS, lambda branch: open_problems(branch=branch), ProblemTable, ("unit",)),
     ]
 
 
@@ -77,7 +97,10 @@ class MemberListView(views.ObjectListView):
 
 class MemberDetailView(views.ObjectDetailView):
     queryset = Member.objects.select_related("branch__unit")
-    related = [(_("结对"), "pairings", PairingTable, ("member", "branch"))]
+    related = [
+        (_("结对"), "pairings", PairingTable, ("member", "branch")),
+        (OPEN_PROBLEMS, lambda m: open_problems(owner=m), ProblemTable, ("owner", "unit")),
+    ]
 
 
 class MemberCreateView(views.ObjectCreateView):

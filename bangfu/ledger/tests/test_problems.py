@@ -130,3 +130,20 @@ def test_raising_a_problem_checks_household_owner_and_deadline(login, world):
     data.update(household=world.household_a.number, owner=world.member_a.pk, deadline="2016-07-01")
     assert client.post(reverse("ledger:problem_add"), data).status_code == 302
     assert Problem.objects.get(title="危房").household == world.household_a
+
+
+def test_overdue_problems_show_on_the_owners_pages_and_the_dashboard(login, world, problem):
+    client = login("unit_a")
+    for url in (
+        reverse("orgs:member_detail", args=[world.member_a.pk]),
+        reverse("orgs:branch_detail", args=[world.branch_a.pk]),
+        reverse("orgs:unit_detail", args=[world.unit_a.pk]),
+    ):
+        body = client.get(url).content.decode()
+        assert "饮水管道破损" in body and 'data-testid="overdue"' in body, url
+    dashboard = client.get(reverse("dashboard:index"))
+    assert dashboard.context["overdue_problems"] == 1
+    followed = client.get(dashboard.context["overdue_url"])
+    assert [r.record for r in followed.context["table"].rows] == [problem]
+    # Another unit's dashboard does not see it.
+    assert login("unit_b").get(reverse("dashboard:index")).context["overdue_problems"] == 0
