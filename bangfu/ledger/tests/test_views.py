@@ -136,3 +136,28 @@ def test_a_member_cannot_change_accepted_or_other_peoples_entries(login, world):
         login("unit_a").get(reverse("ledger:activity_edit", args=[world.activity_a.pk])).status_code
         == 200
     )
+
+
+def test_the_ledger_lists_queries_do_not_grow_with_the_page_size(login, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(120):
+        a = Activity.objects.create(
+            campaign=world.campaign,
+            kind="service_visit",
+            date=datetime.date(2016, 7, 1) + datetime.timedelta(days=i % 60),
+            village=world.baoshan,
+            branch=world.branch_a,
+            summary=f"走访{i}",
+            state="accepted",
+        )
+        a.participations.create(member=world.member_a)
+    client = login("unit_a")
+    counts = {}
+    for per_page in (25, 100):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("ledger:activity_list"), {"per_page": per_page})
+        assert len(response.context["table"].page.object_list) == per_page
+        counts[per_page] = len(queries)
+    assert counts[25] == counts[100], counts
