@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -58,10 +59,10 @@ class ProblemTable(BaseTable):
         if record.is_overdue:
             return format_html(
                 '{} <span class="badge text-bg-danger" data-testid="overdue">{}</span>',
-                value,
+                date_format(value),
                 _("逾期"),
             )
-        return value
+        return date_format(value)
 
 
 class ProjectTable(BaseTable):
