@@ -108,6 +108,12 @@ class ActivityForm(BaseModelForm):
         widget=PickerWidget("registry.Household", key="number"),
     )
     photos = PhotosField(label=_("照片"), required=False)
+    problem = forms.ModelChoiceField(
+        label=_("解决的问题"),
+        queryset=Problem.objects.exclude(state=ProblemState.VERIFIED),
+        required=False,
+        widget=forms.HiddenInput,
+    )
 
     class Meta:
         model = Activity
@@ -141,7 +147,7 @@ class ActivityForm(BaseModelForm):
             kind = ActivityKind.SERVICE_VISIT
         self.kind = ActivityKind(kind)
         self.initial["kind"] = self.kind
-        wanted = {"kind", *COMMON_FIELDS, *KIND_FIELDS[self.kind], "photos"}
+        wanted = {"kind", *COMMON_FIELDS, *KIND_FIELDS[self.kind], "photos", "problem"}
         for name in list(self.fields):
             if name not in wanted and name != "loaded_version":
                 del self.fields[name]
@@ -167,6 +173,7 @@ class ActivityForm(BaseModelForm):
             )
         else:
             self._suggest_defaults()
+            self._start_from_problem()
             for name in ("days", "quantity", "amount"):
                 self.initial.setdefault(name, None)  # blank, not a misleading 0
 
@@ -190,6 +197,22 @@ class ActivityForm(BaseModelForm):
         member_id = getattr(self.user, "member_id", None)
         if member_id:
             self.initial.setdefault("participants", [member_id])
+
+    def _start_from_problem(self) -> None:
+        """Work recorded from a problem's page starts in the problem's village and branch."""
+        wanted = str(self.initial.get("problem") or "")
+        problem = (
+            self.fields["problem"].queryset.select_related("village").filter(pk=wanted).first()
+            if wanted.isdigit()
+            else None
+        )
+        if problem is None:
+            self.initial.pop("problem", None)
+            return
+        self.initial["village"] = problem.village.code
+        if problem.branch_id:
+            self.initial["branch"] = problem.branch_id
+        self.initial.setdefault("summary", _("解决问题:{title}").format(title=problem.title))
 
     def clean_days(self) -> int:
         return self.cleaned_data.get("days") or 0
@@ -219,6 +242,11 @@ class ActivityForm(BaseModelForm):
                     ),
                 )
         village = data.get("village")
+        problem = data.get("problem")
+        if problem is not None and village is not None and problem.village_id != village.pk:
+            self.add_error(
+                "village", _("所解决的问题在{village}。").format(village=problem.village)
+            )
         if village is not None:
             elsewhere = [
                 h.head_name for h in data.get("households") or [] if h.village_id != village.pk
@@ -274,6 +302,12 @@ class ActivityForm(BaseModelForm):
             activity.participations.create(member_id=member_id)
         if self.cleaned_data.get("photos"):
             add_photos(activity, self.cleaned_data["photos"])
+        problem = self.cleaned_data.get("problem")
+        if problem is not None:
+            problem.activities.add(activity)
+            if problem.state == ProblemState.OPEN:
+                problem.state = ProblemState.IN_PROGRESS
+                problem.save()
         return activity
 
 

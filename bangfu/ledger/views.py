@@ -113,6 +113,12 @@ class ActivityEditMixin(views.FormsetsMixin):
         kwargs["kind"] = self.kind()
         return kwargs
 
+    def get_initial(self) -> dict[str, Any]:
+        initial = super().get_initial()
+        if self.request.GET.get("problem"):
+            initial["problem"] = self.request.GET["problem"]
+        return initial
+
     def get_formset_classes(self) -> dict[str, tuple[str, Any]]:
         if self.kind() in SOLVES_ON_SITE:
             return {"solved": (_("现场解决的问题"), SolvedProblemFormSet)}
@@ -157,7 +163,9 @@ class ActivityCreateView(ActivityEditMixin, views.ObjectCreateView):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.GET.get("kind") not in ActivityKind.values:
             kinds = [(k, ActivityKind(k).label, KIND_HINTS[k]) for k in ActivityKind.values]
-            return render(request, "ledger/activity_kinds.html", {"kinds": kinds})
+            problem = request.GET.get("problem", "")
+            extra = f"&problem={problem}" if problem.isdigit() else ""
+            return render(request, "ledger/activity_kinds.html", {"kinds": kinds, "extra": extra})
         return super().get(request, *args, **kwargs)
 
 

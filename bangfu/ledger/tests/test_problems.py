@@ -147,3 +147,38 @@ def test_overdue_problems_show_on_the_owners_pages_and_the_dashboard(login, worl
     assert [r.record for r in followed.context["table"].rows] == [problem]
     # Another unit's dashboard does not see it.
     assert login("unit_b").get(reverse("dashboard:index")).context["overdue_problems"] == 0
+
+
+def test_work_recorded_from_a_problem_is_linked_to_it(login, world, problem):
+    client = login("unit_a")
+    chooser = client.get(reverse("ledger:activity_add"), {"problem": problem.pk}).content.decode()
+    assert f"?kind=survey&amp;problem={problem.pk}" in chooser
+    url = reverse("ledger:activity_add") + f"?kind=survey&problem={problem.pk}"
+    form = client.get(url).context["form"]
+    assert form.initial["village"] == world.baoshan.code
+    assert "饮水管道破损" in form.initial["summary"]
+    data = {
+        "campaign": world.campaign.pk,
+        "kind": "survey",
+        "date": "2016-06-05",
+        "branch": world.branch_a.pk,
+        "village": world.baoshan.code,
+        "participants": [world.member_a.pk],
+        "summary": "查看管道",
+        "problem": problem.pk,
+        "solved-TOTAL_FORMS": "0",
+        "solved-INITIAL_FORMS": "0",
+    }
+    assert client.post(url, data).status_code == 302
+    problem.refresh_from_db()
+    assert problem.state == ProblemState.IN_PROGRESS
+    assert [a.summary for a in problem.activities.all()] == ["查看管道"]
+    # Another unit cannot attach its work to this problem.
+    other = dict(
+        data,
+        branch=world.branch_b.pk,
+        village=world.lebang.code,
+        participants=[world.secretary_b.pk],
+    )
+    response = login("unit_b").post(url, other)
+    assert "problem" in response.context["form"].errors
