@@ -55,7 +55,11 @@ class PlanForm(forms.Form):
                     max_value=100000,
                     initial=current.get((unit.pk, kind)),
                     widget=forms.NumberInput(
-                        attrs={"class": "form-control form-control-sm text-end", "min": 0}
+                        attrs={
+                            "class": "form-control form-control-sm text-end ms-auto",
+                            "style": "max-width: 9rem",
+                            "min": 0,
+                        }
                     ),
                 )
 

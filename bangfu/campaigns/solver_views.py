@@ -35,7 +35,7 @@ from bangfu.campaigns.solver_runs import (
 )
 from bangfu.geo.models import Region
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 TERMS = [
     ("keep", gettext_lazy("保持现有结对")),
     ("specialty_match", gettext_lazy("专业对口")),
