@@ -24,14 +24,19 @@ def unit_village_ids(unit_id: int) -> models.QuerySet:
     pairing = apps.get_model("campaigns", "Pairing")
     team = apps.get_model("orgs", "ResidentTeam")
     return Region.objects.filter(
-        Q(pk__in=pairing.objects.filter(branch__unit_id=unit_id).values("village_id"))
+        # A claim waiting for approval, or rejected, gives no reach into the village.
+        Q(
+            pk__in=pairing.objects.filter(branch__unit_id=unit_id, state="approved").values(
+                "village_id"
+            )
+        )
         | Q(pk__in=team.objects.filter(unit_id=unit_id).values("village_id"))
     ).values("pk")
 
 
 def branch_village_ids(branch_id: int) -> models.QuerySet:
     pairing = apps.get_model("campaigns", "Pairing")
-    return pairing.objects.filter(branch_id=branch_id).values("village_id")
+    return pairing.objects.filter(branch_id=branch_id, state="approved").values("village_id")
 
 
 class Region(BaseModel):

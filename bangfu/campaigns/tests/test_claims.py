@@ -206,3 +206,19 @@ def test_the_pairing_form_is_a_claim_for_a_branch_secretary(login, roomy):
     )
     assert response.status_code == 302
     assert Pairing.objects.get(branch=world.branch_a, village=world.lebang).state == "pending"
+
+
+def test_a_claim_gives_no_reach_into_the_village_until_approved(login, roomy):
+    world = roomy
+    claim = claim_village(world.campaign, world.branch_a, world.lebang, world.users["branch_a"], ON)
+    client = login("branch_a")
+    url = reverse("registry:household_detail", args=[world.household_b.pk])
+    assert client.get(url).status_code == 404
+    login("unit_a").post(
+        reverse("campaigns:approvals"), {"reject_one": claim.pk, "reason": "名额已满"}
+    )
+    assert login("branch_a").get(url).status_code == 404
+    claim.state = "pending"
+    claim.save()
+    login("unit_a").post(reverse("campaigns:approvals"), {"approve_one": claim.pk})
+    assert login("branch_a").get(url).status_code == 200
