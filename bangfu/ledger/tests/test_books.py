@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 from python_calamine_plus import CalamineWorkbook
 
+from bangfu.core import pdf
 from bangfu.ledger import books
 from bangfu.ledger.choices import ActivityKind, FundSource, ProblemState, ReviewState
 from bangfu.ledger.models import Activity, Problem, Project
@@ -346,32 +347,32 @@ def test_picker_offers_only_units_in_scope(ledger: Any, login: Any) -> None:
 def test_no_chinese_font_fails_with_a_message_naming_the_package(
     ledger: Any, login: Any, monkeypatch: Any, settings: Any
 ) -> None:
-    books._find_font.cache_clear()
-    monkeypatch.setattr(books, "KNOWN_FONTS", ())
-    monkeypatch.setattr(books, "_fontconfig_candidates", lambda: [])
+    pdf._find_font.cache_clear()
+    monkeypatch.setattr(pdf, "KNOWN_FONTS", ())
+    monkeypatch.setattr(pdf, "_fontconfig_candidates", lambda: [])
     settings.BANGFU_PDF_FONT = None
     monkeypatch.delenv("BANGFU_PDF_FONT", raising=False)
     try:
-        with pytest.raises(books.FontMissingError, match="fonts-wqy-microhei"):
-            books.pdf_font()
+        with pytest.raises(pdf.FontMissingError, match="fonts-wqy-microhei"):
+            pdf.pdf_font()
         client = login("unit_a")
         response = client.get(_unit_url(ledger, "pdf"), follow=True)
         assert "fonts-wqy-microhei" in response.content.decode()
     finally:
-        books._find_font.cache_clear()
+        pdf._find_font.cache_clear()
 
 
 def test_configured_font_that_is_not_chinese_is_refused(settings: Any) -> None:
-    books._find_font.cache_clear()
+    pdf._find_font.cache_clear()
     settings.BANGFU_PDF_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
     try:
-        with pytest.raises(books.FontMissingError, match="BANGFU_PDF_FONT"):
-            books.pdf_font()
+        with pytest.raises(pdf.FontMissingError, match="BANGFU_PDF_FONT"):
+            pdf.pdf_font()
         settings.BANGFU_PDF_FONT = "/nonexistent/font.ttf"
-        with pytest.raises(books.FontMissingError, match="不存在"):
-            books.pdf_font()
+        with pytest.raises(pdf.FontMissingError, match="不存在"):
+            pdf.pdf_font()
     finally:
-        books._find_font.cache_clear()
+        pdf._find_font.cache_clear()
 
 
 def test_book_builds_with_a_fixed_number_of_queries(
