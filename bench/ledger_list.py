@@ -77,7 +77,7 @@ def measure(username: str, per_page: int) -> tuple[float, int, int]:
             response = client.get(url)
             times.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, response.status_code
-    rows = len(response.context["table"].page.object_list)
+    rows = response.content.decode().count('<tr class="')  # body rows carry a class
     return round(statistics.median(times), 1), len(queries), rows
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -27,7 +28,7 @@ from bangfu.ledger.forms import (
     ProjectForm,
     SolvedProblemFormSet,
 )
-from bangfu.ledger.models import Activity, ActivityPhoto, Problem, Project
+from bangfu.ledger.models import Activity, ActivityParticipant, ActivityPhoto, Problem, Project
 from bangfu.ledger.tables import ActivityTable, ProblemTable, ProjectTable, ReviewTable
 from bangfu.orgs.tables import MemberTable
 from bangfu.registry.tables import HouseholdTable
@@ -45,12 +46,22 @@ KIND_HINTS = {
 }
 
 
-class ActivityListView(views.ObjectListView):
-    queryset = (
-        Activity.objects.select_related("unit", "branch", "village")
-        .annotate(participant_count=Count("participations"))
-        .order_by("-date", "-pk")
+def with_participant_count(queryset: Any) -> Any:
+    """Each activity's person-visits as a correlated subquery: unlike a GROUP BY over the
+    whole table, it is computed only for the rows of the page."""
+    count = (
+        ActivityParticipant.objects.filter(activity=OuterRef("pk"))
+        .values("activity")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    return queryset.annotate(participant_count=Coalesce(Subquery(count), 0))
+
+
+class ActivityListView(views.ObjectListView):
+    queryset = with_participant_count(
+        Activity.objects.select_related("unit", "branch", "village")
+    ).order_by("-date", "-pk")
     filterset_class = ActivityFilterSet
     table_class = ActivityTable
     layout_key = "activities"
@@ -193,9 +204,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(services.REVIEW_PERMISSION):
         raise PermissionDenied
     queryset = (
-        services.reviewable(request.user)
+        with_participant_count(services.reviewable(request.user))
         .select_related("branch", "village", "author")
-        .annotate(participant_count=Count("participations"))
         .order_by("date", "pk")
     )
     filterset = ActivityFilterSet(request.GET or None, queryset=queryset, request=request)
