@@ -672,6 +672,8 @@ def load_problem(campaign: Any, demand: int = 1, max_branches: int = 2) -> Solve
 
     Villages are the campaign year's poor villages (VillageYear.is_poor), or, when none are
     recorded, the villages currently paired; coordinates fall back to the county's centre.
+    Only approved pairings are kept; claims waiting for approval take their village's slot and
+    their branch's capacity out of the problem.
     """
     import datetime
 
@@ -695,6 +697,15 @@ def load_problem(campaign: Any, demand: int = 1, max_branches: int = 2) -> Solve
         campaign=campaign, kind=PairingKind.BRANCH_VILLAGE, state=PairingState.APPROVED
     ).filter(active)
     existing = set(pairings.values_list("branch_id", "village_id"))
+    # Claims waiting for approval hold their slot: in the village and in the branch.
+    pending = Pairing.objects.filter(
+        campaign=campaign, kind=PairingKind.BRANCH_VILLAGE, state=PairingState.PENDING
+    ).filter(active)
+    pending_in_village: dict[int, int] = defaultdict(int)
+    pending_of_branch: dict[int, int] = defaultdict(int)
+    for branch_id, village_id in pending.values_list("branch_id", "village_id"):
+        pending_in_village[village_id] += 1
+        pending_of_branch[branch_id] += 1
     village_ids = set(
         VillageYear.objects.filter(year=campaign.year, is_poor=True).values_list(
             "village_id", flat=True
@@ -713,7 +724,7 @@ def load_problem(campaign: Any, demand: int = 1, max_branches: int = 2) -> Solve
         open_categories[vid].add(cat)
     seat_of = {u.pk: where(u.seat.code if u.seat else None) for u in units.values()}
     branches = [
-        BranchIn(b.pk, b.unit_id, b.capacity, *seat_of[b.unit_id])
+        BranchIn(b.pk, b.unit_id, max(0, b.capacity - pending_of_branch[b.pk]), *seat_of[b.unit_id])
         for b in Branch.objects.filter(unit_id__in=targets).order_by("pk")
     ]
     prof_units = set(targets) | set(
@@ -736,7 +747,7 @@ def load_problem(campaign: Any, demand: int = 1, max_branches: int = 2) -> Solve
                 v.pk,
                 v.county_code,
                 *where(v.code),
-                max_branches=max_branches,
+                max_branches=max(0, max_branches - pending_in_village[v.pk]),
                 demand=demand,
                 open_categories=tuple(sorted(open_categories.get(v.pk, ()))),
                 name=v.name,

@@ -253,12 +253,21 @@ def swap_village(run: SolverRun, pair: ProposedPair, village: Region) -> Propose
     if pair.kind == PairingKind.BRANCH_VILLAGE:
         if others.filter(branch_id=pair.branch_id).exists():
             raise ValidationError({"village": _("方案中该支部已与这个村结对。")})
-        if others.count() >= campaign.max_branches_per_village:
+        taken = (
+            others.count()
+            + Pairing.objects.filter(
+                campaign=campaign,
+                kind=PairingKind.BRANCH_VILLAGE,
+                state=PairingState.PENDING,
+                village=village,
+            ).count()
+        )
+        if taken >= campaign.max_branches_per_village:
             raise ValidationError(
                 {
-                    "village": _("方案中{village}已有{n}个支部,达到每村上限{max}个。").format(
-                        village=village, n=others.count(), max=campaign.max_branches_per_village
-                    )
+                    "village": _(
+                        "方案中{village}已有{n}个支部(含待审批的认领),达到每村上限{max}个。"
+                    ).format(village=village, n=taken, max=campaign.max_branches_per_village)
                 }
             )
     elif others.filter(member_id=pair.member_id).exists():

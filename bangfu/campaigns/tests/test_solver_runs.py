@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from bangfu.campaigns.models import AllocationTarget, Pairing, ProposedPair, SolverRun
+from bangfu.campaigns.solver import load_problem
 from bangfu.campaigns.solver_runs import accept_run, compare, start_run
 from bangfu.geo.models import Region, VillageYear
 from bangfu.orgs.models import Branch, ResidentTeam, Unit
@@ -199,3 +200,24 @@ def test_accept_service_refuses_a_start_outside_the_campaign(plan):
     run = SolverRun.objects.create(campaign=world.campaign, state="proposed")
     with pytest.raises(Exception, match="行动期间"):
         accept_run(run, world.users["office"], datetime.date(2017, 1, 1))
+
+
+def test_pending_claims_hold_their_slot_in_the_solvers_problem(plan):
+    world = plan
+    world.second.capacity = 2
+    world.second.save()
+    Pairing.objects.create(
+        campaign=world.campaign,
+        kind="branch_village",
+        branch=world.second,
+        village=world.xinzhai,
+        start=datetime.date(2016, 5, 1),
+        state="pending",
+    )
+    inp = load_problem(world.campaign, max_branches=2)
+    villages = {v.id: v for v in inp.villages}
+    branches = {b.id: b for b in inp.branches}
+    assert villages[world.xinzhai.pk].max_branches == 1
+    assert villages[world.lebang.pk].max_branches == 2
+    assert branches[world.second.pk].capacity == 1
+    assert (world.second.pk, world.xinzhai.pk) not in inp.existing  # not kept: not approved
