@@ -222,3 +222,32 @@ def test_a_claim_gives_no_reach_into_the_village_until_approved(login, roomy):
     claim.save()
     login("unit_a").post(reverse("campaigns:approvals"), {"approve_one": claim.pk})
     assert login("branch_a").get(url).status_code == 200
+
+
+def test_a_branch_importing_a_pairing_claims_it(roomy, tmp_path):
+    import openpyxl
+
+    from bangfu.core.imports import Layout
+
+    world = roomy
+    book = openpyxl.Workbook()
+    book.active.append(["帮扶行动", "结对类型", "单位名称", "支部名称", "村代码", "开始日期"])
+    book.active.append(
+        [
+            "2016年五千行动",
+            "支部结对帮村",
+            "贵州省总工会",
+            "第五党支部",
+            world.lebang.code,
+            "2016-06-01",
+        ]
+    )
+    path = tmp_path / "claim.xlsx"
+    book.save(path)
+    result = Layout.registry["pairings"].run(path, world.users["branch_a"], True)
+    assert result.committed, result.problems
+    assert Pairing.objects.get(branch=world.branch_a, village=world.lebang).state == "pending"
+    # The office's import takes effect at once.
+    Pairing.objects.filter(branch=world.branch_a, village=world.lebang).delete()
+    result = Layout.registry["pairings"].run(path, world.users["office"], True)
+    assert Pairing.objects.get(branch=world.branch_a, village=world.lebang).state == "approved"
