@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from bangfu.campaigns.choices import PairingState
 from bangfu.core.models import BaseModel
 from bangfu.core.scope import Scope
 from bangfu.geo.choices import Level
@@ -17,7 +18,10 @@ from bangfu.orgs.choices import CadreRank, Sex, Specialty
 def _units_working_in(prefix: str) -> models.QuerySet:
     from bangfu.campaigns.models import Pairing
 
-    return Pairing.objects.filter(village__code__startswith=prefix).values("branch__unit_id")
+    # Only approved pairings open a unit to a village's team: a claim is not a pairing yet.
+    return Pairing.objects.filter(
+        village__code__startswith=prefix, state=PairingState.APPROVED
+    ).values("branch__unit_id")
 
 
 class Unit(BaseModel):
@@ -98,9 +102,9 @@ class Branch(BaseModel):
             from bangfu.campaigns.models import Pairing
 
             return Q(
-                pk__in=Pairing.objects.filter(village__code__startswith=scope.region_prefix).values(
-                    "branch_id"
-                )
+                pk__in=Pairing.objects.filter(
+                    village__code__startswith=scope.region_prefix, state=PairingState.APPROVED
+                ).values("branch_id")
             )
         return super().scope_q(scope)
 

@@ -251,3 +251,28 @@ def test_a_branch_importing_a_pairing_claims_it(roomy, tmp_path):
     Pairing.objects.filter(branch=world.branch_a, village=world.lebang).delete()
     result = Layout.registry["pairings"].run(path, world.users["office"], True)
     assert Pairing.objects.get(branch=world.branch_a, village=world.lebang).state == "approved"
+
+
+def test_a_village_team_sees_a_claiming_unit_only_once_approved(roomy):
+    from bangfu.accounts.choices import Role
+    from bangfu.accounts.models import User
+    from bangfu.orgs.models import Branch, Member, Unit
+
+    world = roomy
+    team = User.objects.create(username="village_b", role=Role.VILLAGE_TEAM, region=world.lebang)
+    claim = claim_village(world.campaign, world.branch_a, world.lebang, world.users["branch_a"], ON)
+
+    def seen():
+        return (
+            Unit.objects.restrict(team).filter(pk=world.unit_a.pk).exists(),
+            Branch.objects.restrict(team).filter(pk=world.branch_a.pk).exists(),
+            Member.objects.restrict(team).filter(pk=world.member_a.pk).exists(),
+        )
+
+    assert seen() == (False, False, False)
+    claim.state = "rejected"
+    claim.save()
+    assert seen() == (False, False, False)
+    claim.state = "approved"
+    claim.save()
+    assert seen() == (True, True, True)
