@@ -111,4 +111,3 @@ def table_for(records: QuerySet, user: Any, **kwargs: Any) -> tables.Table:
     if table_class is ProjectTable:
         extra["exclude"] = ("total_funds", "beneficiary_count")
     return table_class(prepare(records), **extra, **kwargs)
-

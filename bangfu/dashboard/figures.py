@@ -324,9 +324,7 @@ MORE_FIGURES: list[Figure] = [
         "households_lifted",
         _("期内脱贫户"),
         _("户"),
-        lambda s: s.households().filter(
-            status=HouseholdStatus.LIFTED, exit_year__range=s.years()
-        ),
+        lambda s: s.households().filter(status=HouseholdStatus.LIFTED, exit_year__range=s.years()),
         group="registry",
         note=_("按脱贫年度"),
     ),
@@ -354,7 +352,9 @@ MORE_FIGURES: list[Figure] = [
         lambda s: s.entries().filter(state=ReviewState.SUBMITTED),
         group="ledger",
     ),
-    Figure("problems_open", _("尚未解决的问题"), _("个"), lambda s: s.problems_open(), group="ledger"),
+    Figure(
+        "problems_open", _("尚未解决的问题"), _("个"), lambda s: s.problems_open(), group="ledger"
+    ),
     Figure(
         "overdue_problems",
         _("超过时限未解决的问题"),

@@ -157,10 +157,6 @@ def region_path(region: Region | None, allowed: QuerySet) -> tuple[list[Region],
                 return [], top
         return [], []
     codes = [region.code[:n].ljust(12, "0") for n in CODE_PREFIX_LENGTH.values()]
-    ancestors = list(
-        allowed.filter(code__in=codes).exclude(pk=region.pk).order_by("code")
-    )
-    children = list(
-        allowed.filter(Q(parent=region)).order_by("code")[:60]
-    )
+    ancestors = list(allowed.filter(code__in=codes).exclude(pk=region.pk).order_by("code"))
+    children = list(allowed.filter(Q(parent=region)).order_by("code")[:60])
     return [*ancestors, region], children

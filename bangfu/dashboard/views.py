@@ -70,7 +70,11 @@ def index(request: HttpRequest) -> HttpResponse:
 
     def cards(figures: list) -> list[tuple[Any, Any, str]]:
         return [
-            (f, values[f.key], reverse("dashboard:figure", args=[f.key]) + (f"?{query}" if query else ""))
+            (
+                f,
+                values[f.key],
+                reverse("dashboard:figure", args=[f.key]) + (f"?{query}" if query else ""),
+            )
             for f in figures
         ]
 
@@ -160,4 +164,3 @@ def region_search(request: HttpRequest) -> HttpResponse:
     qs = qs.select_related("parent__parent__parent").order_by("code")[:20]
     results = [(r.code, region_label(r)) for r in qs]
     return render(request, "core/widgets/search_options.html", {"results": results})
-
