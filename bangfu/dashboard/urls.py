@@ -19,3 +19,13 @@ urlpatterns += [
         "dashboard/bulletin.<str:fmt>", bulletin_views.bulletin_download, name="bulletin_download"
     ),
 ]
+
+# Charts and the village map (chart_views.py): pages and the JSON they draw from.
+from bangfu.dashboard import chart_views  # noqa: E402
+
+urlpatterns += [
+    path("dashboard/charts/", chart_views.charts_page, name="charts"),
+    path("dashboard/charts/<slug:name>.json", chart_views.chart_data, name="chart_data"),
+    path("dashboard/map/", chart_views.map_page, name="map"),
+    path("dashboard/map.json", chart_views.map_json, name="map_data"),
+]

@@ -1,0 +1,289 @@
+"""The bulletin (工作简报): the slice's figures stated in prose, in the style of the seed
+report's closing paragraph ("据统计,…已有1263个机关党支部结对帮扶1120个村,…资金达1.93亿元。"),
+and written as .docx and PDF.
+
+The text comes from the same figures as the dashboard (figures.compute_figures) and the same
+number formats (templatetags/figures.py); a clause whose figure is zero is left out, as a
+writer would. Chinese by default; English when the active language is English.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import IO, Any
+
+from django.utils import dateformat
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from bangfu.core.scope import CODE_PREFIX_LENGTH
+from bangfu.dashboard.charts import units as unit_ranking
+from bangfu.dashboard.figures import FIGURES, FigureSlice, compute_figures
+from bangfu.dashboard.templatetags.figures import figure, figure_number
+from bangfu.geo.models import Region
+from bangfu.orgs.models import Unit
+
+
+@dataclass
+class Bulletin:
+    title: str
+    subtitle: str
+    paragraphs: list[str]
+    figures: list[tuple[str, str]] = field(default_factory=list)  # (label, formatted value)
+    footer: str = ""
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.paragraphs)
+
+
+def long_date(value: datetime.date) -> str:
+    """2016年12月31日 (31 December 2016 in English)."""
+    return dateformat.format(value, _("Y年n月j日"))
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _sentence(clauses: list[str]) -> str:
+    """Clauses joined as one sentence: ,-separated ending in 。 (", " and "." in English)."""
+    if _english():
+        text = ", ".join(clauses)
+        return text[:1].upper() + text[1:] + "."
+    return ",".join(clauses) + "。"
+
+
+def _count(value: int | Decimal) -> str:
+    return figure_number(value)
+
+
+def period_phrase(slice_: FigureSlice) -> str:
+    if slice_.date_from and slice_.date_to:
+        return _("{start}至{end}").format(
+            start=long_date(slice_.date_from), end=long_date(slice_.date_to)
+        )
+    if slice_.date_to:
+        return _("截至{end}").format(end=long_date(slice_.date_to))
+    if slice_.date_from:
+        return _("{start}以来").format(start=long_date(slice_.date_from))
+    return _("“{campaign}”开展以来").format(campaign=slice_.campaign.name)
+
+
+def region_name(prefix: str) -> str:
+    """毕节市, 毕节市织金县…: the region a code prefix names (its code if unknown)."""
+    region = Region.objects.filter(code=prefix.ljust(12, "0")).select_related("parent").first()
+    if region is None:
+        return prefix
+    if len(prefix) <= CODE_PREFIX_LENGTH["province"]:
+        return region.name
+    return region.full_name()
+
+
+def scope_phrase(slice_: FigureSlice) -> str:
+    """Who and where the bulletin covers, for its subtitle."""
+    parts = []
+    if slice_.unit_id:
+        parts.append(Unit.objects.get(pk=slice_.unit_id).name)
+    if slice_.region_prefix:
+        parts.append(region_name(slice_.region_prefix))
+    return (", " if _english() else ",").join(parts) if parts else _("全部单位和地区")
+
+
+def headline(slice_: FigureSlice, values: dict[str, int | Decimal]) -> str:
+    """The figures paragraph, like the seed's: every non-zero figure in one sentence."""
+    v = {key: _count(n) for key, n in values.items()}
+    lead = _("据统计,{period}").format(period=period_phrase(slice_))
+    if slice_.region_prefix:
+        lead += _(",在{region}").format(region=region_name(slice_.region_prefix))
+    if slice_.unit_id:
+        unit = Unit.objects.get(pk=slice_.unit_id)
+        pairing = _("{unit}已有{branches}个机关党支部结对帮扶{villages}个村").format(
+            unit=unit.name, branches=v["branches_paired"], villages=v["villages_paired"]
+        )
+        clauses = [lead, pairing]
+    else:
+        clauses = [
+            lead,
+            _("参与单位{units}个").format(units=v["units"]),
+            _("已有{branches}个机关党支部结对帮扶{villages}个村").format(
+                branches=v["branches_paired"], villages=v["villages_paired"]
+            ),
+        ]
+    optional = [
+        (
+            "households_helped",
+            _("{secretaries}名机关党支部书记牵头帮扶{households}户贫困户").format(
+                secretaries=v["secretaries"], households=v["households_helped"]
+            ),
+        ),
+        ("cadres_stayed", _("{n}名领导干部进村蹲点调研").format(n=v["cadres_stayed"])),
+        ("expert_visits", _("{n}人次专业技术人员进村帮难解困").format(n=v["expert_visits"])),
+        ("member_visits", _("{n}人次党员干部进村服务发展").format(n=v["member_visits"])),
+        ("problems_solved", _("帮助解决问题{n}个").format(n=v["problems_solved"])),
+        ("policy_supports", _("提供政策和信息支持{n}条").format(n=v["policy_supports"])),
+        ("tech_service_persons", _("提供技术服务{n}人次").format(n=v["tech_service_persons"])),
+        ("dev_ideas", _("帮助完善发展思路{n}条").format(n=v["dev_ideas"])),
+        ("projects", _("帮助谋划、引进和生成项目{n}个").format(n=v["projects"])),
+        ("funds_yuan", _("引进资金{amount}").format(amount=figure(values["funds_yuan"], "元"))),
+    ]
+    clauses += [text for key, text in optional if values[key]]
+    return _sentence(clauses)
+
+
+def outlook(slice_: FigureSlice) -> str:
+    """Targets met and problems overdue: what the figures ask of the reader next."""
+    clauses = []
+    ranking = unit_ranking(slice_)
+    if ranking.rows:
+        met = sum(1 for row in ranking.rows if row[2] and row[3] >= row[2])
+        clauses.append(
+            _("按基本任务分配方案,{met}个单位已完成全部结对任务,{left}个单位尚未完成").format(
+                met=_count(met), left=_count(len(ranking.rows) - met)
+            )
+        )
+    overdue = slice_.overdue_problems().count()
+    if overdue:
+        clauses.append(_("{n}个问题已超过完成时限仍未解决,请抓紧推进").format(n=_count(overdue)))
+    return _sentence(clauses) if clauses else ""
+
+
+def build_bulletin(slice_: FigureSlice, today: datetime.date | None = None) -> Bulletin:
+    """The bulletin for a slice (already scoped to its user)."""
+    today = today or datetime.date.today()
+    values = compute_figures(slice_)
+    paragraphs = [headline(slice_, values)]
+    extra = outlook(slice_)
+    if extra:
+        paragraphs.append(extra)
+    counted = (
+        _("台账统计已提交和审核通过的记录。")
+        if slice_.campaign.count_submitted
+        else _("台账只统计审核通过的记录。")
+    )
+    return Bulletin(
+        title=_("“{campaign}”工作简报").format(campaign=slice_.campaign.name),
+        subtitle=_("范围:{scope}    期间:{period}").format(
+            scope=scope_phrase(slice_), period=period_phrase(slice_)
+        ),
+        paragraphs=paragraphs,
+        figures=[(str(f.label), figure(values[f.key], f.unit)) for f in FIGURES],
+        footer=_("本简报由帮扶系统于{date}根据台账和结对记录自动生成。").format(
+            date=long_date(today)
+        )
+        + counted,
+    )
+
+
+def filename(bulletin: Bulletin) -> str:
+    return bulletin.title.strip('“”"')
+
+
+# --- .docx ---------------------------------------------------------------------------------
+
+DOCX_FONT = "宋体"  # SimSun: present in every Chinese Word installation
+
+
+def write_docx(bulletin: Bulletin, target: IO[bytes]) -> None:
+    """The bulletin as a Word document: title, scope line, paragraphs, figures table."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    doc = Document()
+    normal = doc.styles["Normal"]
+    normal.font.name = DOCX_FONT
+    normal.font.size = Pt(12)
+    normal.element.rPr.rFonts.set(qn("w:eastAsia"), DOCX_FONT)
+    for style in ("Title", "Heading 2"):
+        doc.styles[style].element.get_or_add_rPr().get_or_add_rFonts().set(
+            qn("w:eastAsia"), DOCX_FONT
+        )
+    title = doc.add_paragraph(bulletin.title, style="Title")
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    subtitle = doc.add_paragraph(bulletin.subtitle)
+    subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for text in bulletin.paragraphs:
+        paragraph = doc.add_paragraph(text)
+        paragraph.paragraph_format.first_line_indent = Pt(24)
+        paragraph.paragraph_format.line_spacing = 1.5
+    doc.add_paragraph(_("主要数字"), style="Heading 2")
+    table = doc.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    for label, value in bulletin.figures:
+        cells = table.add_row().cells
+        cells[0].text = label
+        cells[1].text = value
+        cells[1].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    footer = doc.add_paragraph(bulletin.footer)
+    footer.runs[0].font.size = Pt(9)
+    doc.save(target)
+
+
+# --- PDF -----------------------------------------------------------------------------------
+
+
+def write_pdf(bulletin: Bulletin, target: IO[bytes]) -> None:
+    """The bulletin as an A4 PDF with an embedded Chinese font (raises FontMissingError)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from bangfu.core.pdf import pdf_font
+
+    font, _path = pdf_font()
+    wrap: dict[str, Any] = {} if _english() else {"wordWrap": "CJK"}
+    body = ParagraphStyle(
+        "body", fontName=font, fontSize=12, leading=21, firstLineIndent=24, **wrap
+    )
+    styles = {
+        "title": ParagraphStyle("title", fontName=font, fontSize=18, leading=26, alignment=1),
+        "subtitle": ParagraphStyle(
+            "subtitle", fontName=font, fontSize=10, leading=14, alignment=1, **wrap
+        ),
+        "heading": ParagraphStyle("heading", fontName=font, fontSize=13, leading=20),
+        "cell": ParagraphStyle("cell", fontName=font, fontSize=10, leading=14, **wrap),
+        "footer": ParagraphStyle("footer", fontName=font, fontSize=8, leading=12, **wrap),
+    }
+    story: list[Any] = [
+        Paragraph(_escape(bulletin.title), styles["title"]),
+        Spacer(1, 2 * mm),
+        Paragraph(_escape(bulletin.subtitle), styles["subtitle"]),
+        Spacer(1, 6 * mm),
+    ]
+    for text in bulletin.paragraphs:
+        story += [Paragraph(_escape(text), body), Spacer(1, 3 * mm)]
+    story += [Spacer(1, 3 * mm), Paragraph(_escape(_("主要数字")), styles["heading"])]
+    rows = [
+        [Paragraph(_escape(label), styles["cell"]), Paragraph(_escape(value), styles["cell"])]
+        for label, value in bulletin.figures
+    ]
+    table = Table(rows, colWidths=[110 * mm, 50 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    story += [table, Spacer(1, 6 * mm), Paragraph(_escape(bulletin.footer), styles["footer"])]
+    doc = SimpleDocTemplate(
+        target,
+        pagesize=A4,
+        leftMargin=25 * mm,
+        rightMargin=25 * mm,
+        topMargin=20 * mm,
+        bottomMargin=20 * mm,
+        title=bulletin.title,
+    )
+    doc.build(story)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

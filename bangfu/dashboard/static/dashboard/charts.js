@@ -1,0 +1,164 @@
+// Draws the dashboard's charts and village map with ECharts from their JSON endpoints, and
+// writes each chart's data table beside it (the same numbers, readable without the picture).
+(function () {
+  "use strict";
+  const english = document.documentElement.lang === "en";
+  const numberFormat = new Intl.NumberFormat(english ? "en" : "zh-CN");
+  const palette = ["#b22222", "#1f6fb2", "#2e8b57", "#e69500", "#6f42c1", "#20a5a5",
+    "#d63384", "#6c757d", "#8b5a2b"];
+
+  function fmt(value) {
+    return typeof value === "number" ? numberFormat.format(value) : String(value);
+  }
+
+  function toolbox(title) {
+    return {
+      right: 8,
+      feature: { saveAsImage: { name: title, pixelRatio: 2, backgroundColor: "#fff" } },
+    };
+  }
+
+  function init(el) {
+    const chart = echarts.init(el, null, { locale: english ? "EN" : "ZH" });
+    window.addEventListener("resize", () => chart.resize());
+    return chart;
+  }
+
+  function option(data) {
+    const base = {
+      color: palette,
+      toolbox: toolbox(data.title),
+      tooltip: { trigger: data.chart === "pie" ? "item" : "axis", valueFormatter: fmt },
+      grid: { left: 8, right: 24, top: 40, bottom: 8, containLabel: true },
+    };
+    if (data.chart === "pie") {
+      return Object.assign(base, {
+        legend: { type: "scroll", bottom: 0 },
+        series: [{
+          type: "pie", radius: ["35%", "65%"], name: data.series[0].name,
+          label: { formatter: "{b}\n{d}%" },
+          data: data.categories.map((name, i) => ({ name, value: data.series[0].data[i] })),
+        }],
+      });
+    }
+    const horizontal = data.chart === "hbar";
+    const category = { type: "category", data: data.categories, inverse: horizontal,
+      axisLabel: { interval: horizontal ? 0 : "auto", hideOverlap: true } };
+    const value = { type: "value", name: data.unit, max: horizontal ? 100 : null };
+    return Object.assign(base, {
+      legend: data.series.length > 1 ? { type: "scroll", top: 0, left: 0, right: 40 } : undefined,
+      xAxis: horizontal ? value : category,
+      yAxis: horizontal ? category : value,
+      series: data.series.map((s) => ({
+        type: data.chart === "line" ? "line" : "bar", name: s.name, data: s.data,
+        smooth: false, label: horizontal ? { show: true, position: "right", formatter: "{c}%" } : undefined,
+      })),
+    });
+  }
+
+  function table(target, data) {
+    const t = document.createElement("table");
+    t.className = "table table-sm table-striped mb-0 chart-table";
+    const caption = document.createElement("caption");
+    caption.textContent = data.title;
+    caption.className = "visually-hidden";
+    t.appendChild(caption);
+    const head = t.createTHead().insertRow();
+    data.table.columns.forEach((c) => {
+      const th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = c;
+      head.appendChild(th);
+    });
+    const body = t.createTBody();
+    data.table.rows.forEach((row) => {
+      const tr = body.insertRow();
+      row.forEach((cell, i) => {
+        const td = document.createElement(i === 0 ? "th" : "td");
+        if (i === 0) td.scope = "row";
+        td.textContent = fmt(cell);
+        if (typeof cell === "number") td.className = "text-end";
+        tr.appendChild(td);
+      });
+    });
+    target.replaceChildren(t);
+  }
+
+  function fail(panel, message) {
+    panel.querySelector("[data-chart-status]").textContent = message;
+  }
+
+  async function drawChart(panel) {
+    const response = await fetch(panel.dataset.url, { headers: { Accept: "application/json" } });
+    if (!response.ok) return fail(panel, panel.dataset.error);
+    const data = await response.json();
+    const el = panel.querySelector("[data-chart]");
+    el.setAttribute("aria-label", data.title);
+    panel.querySelector("[data-chart-status]").textContent = data.note || "";
+    if (!data.table.rows.length) {
+      el.classList.add("d-none");
+      panel.querySelector("[data-chart-table]").textContent = panel.dataset.empty;
+      return;
+    }
+    if (data.chart === "hbar") el.style.height = Math.max(240, 26 * data.categories.length + 60) + "px";
+    init(el).setOption(option(data));
+    table(panel.querySelector("[data-chart-table]"), data);
+    panel.dataset.ready = "1";
+  }
+
+  async function drawMap(panel) {
+    const [response, outline] = await Promise.all([
+      fetch(panel.dataset.url, { headers: { Accept: "application/json" } }),
+      fetch(panel.dataset.outline).then((r) => (r.ok ? r.json() : null)).catch(() => null),
+    ]);
+    if (!response.ok) return fail(panel, panel.dataset.error);
+    const data = await response.json();
+    const el = panel.querySelector("[data-chart]");
+    const link = data.village_url;
+    const series = data.statuses.map((s) => ({
+      type: "scatter", name: s.label, color: s.color,
+      coordinateSystem: outline ? "geo" : "cartesian2d",
+      symbolSize: (v) => 6 + Math.min(12, Math.sqrt(v[3]) * 2),
+      itemStyle: { color: s.color, borderColor: "#fff", borderWidth: 0.5 },
+      data: data.villages.filter((v) => v[6] === s.key).map((v) => ({
+        value: [v[3], v[4], v[2], v[7]], pk: v[0], approximate: v[5],
+        itemStyle: v[5] ? { opacity: 0.55 } : undefined,
+      })),
+    }));
+    const opt = {
+      toolbox: toolbox(data.title),
+      legend: { top: 0, left: 0 },
+      tooltip: {
+        trigger: "item",
+        formatter: (p) => `${p.value[2]}<br>${p.seriesName}<br>${data.labels.visits}: ${fmt(p.value[3])}` +
+          (p.data.approximate ? `<br><i>${data.labels.approximate}</i>` : ""),
+      },
+      series,
+    };
+    if (outline) {
+      echarts.registerMap("guizhou", outline);
+      opt.geo = { map: "guizhou", roam: true, top: 36, bottom: 8, silent: true,
+        itemStyle: { areaColor: "#f4f1ea", borderColor: "#b9b2a5" } };
+    } else {
+      opt.xAxis = { type: "value", scale: true, name: "E" };
+      opt.yAxis = { type: "value", scale: true, name: "N" };
+    }
+    const chart = init(el);
+    chart.setOption(opt);
+    chart.on("click", (p) => {
+      if (p.data && p.data.pk) window.location.href = link.replace("{pk}", p.data.pk);
+    });
+    data.statuses.forEach((s) => {
+      const cell = panel.querySelector(`[data-status-count="${s.key}"]`);
+      if (cell) cell.textContent = fmt(s.count);
+    });
+    panel.querySelector("[data-unplaced]").textContent = fmt(data.unplaced);
+    panel.querySelector("[data-approximate]").textContent = fmt(data.approximate);
+    panel.dataset.ready = "1";
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("[data-chart-panel]").forEach((p) => drawChart(p));
+    document.querySelectorAll("[data-map-panel]").forEach((p) => drawMap(p));
+  });
+})();
