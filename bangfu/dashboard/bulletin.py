@@ -165,8 +165,10 @@ def build_bulletin(slice_: FigureSlice, today: datetime.date | None = None) -> B
     )
     return Bulletin(
         title=_("“{campaign}”工作简报").format(campaign=slice_.campaign.name),
-        subtitle=_("范围:{scope}    期间:{period}").format(
-            scope=scope_phrase(slice_), period=period_phrase(slice_)
+        subtitle=_("范围:{scope}    期间:{start}至{end}").format(
+            scope=scope_phrase(slice_),
+            start=long_date(slice_.date_from or slice_.campaign.start),
+            end=long_date(slice_.date_to or min(today, slice_.campaign.end)),
         ),
         paragraphs=paragraphs,
         figures=[(str(f.label), figure(values[f.key], f.unit)) for f in FIGURES],

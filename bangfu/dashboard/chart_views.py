@@ -21,21 +21,12 @@ def slice_from_request(request: HttpRequest) -> tuple[FigureSliceForm, FigureSli
     it names: None when there is no campaign, or the form is invalid (a unit or campaign
     outside the scope is not a valid choice)."""
     form = FigureSliceForm(request.GET or None, user=request.user)
-    campaigns = form.fields["campaign"].queryset
     if form.is_bound and not form.is_valid():
         return form, None
-    data = form.cleaned_data if form.is_bound else {}
-    campaign = data.get("campaign") or campaigns.first()
+    campaign = form.fields["campaign"].queryset.first()
     if campaign is None:
         return form, None
-    return form, FigureSlice(
-        campaign=campaign,
-        region_prefix=data.get("region") or None,
-        unit_id=data["unit"].pk if data.get("unit") else None,
-        date_from=data.get("date_from"),
-        date_to=data.get("date_to"),
-        user=request.user,
-    )
+    return form, form.slice(campaign)
 
 
 def _refused(form: FigureSliceForm) -> JsonResponse:

@@ -24,7 +24,7 @@ from bangfu.dashboard.figures import FigureSlice
 from bangfu.geo.choices import Level
 from bangfu.geo.models import Region
 from bangfu.ledger.choices import ActivityKind
-from bangfu.ledger.models import Activity, ActivityParticipant
+from bangfu.ledger.models import ActivityParticipant
 
 # The level one below each code-prefix length: what a region's chart compares.
 _CHILD_PREFIX = {2: 4, 4: 6, 6: 9, 9: 12, 12: 12}
@@ -61,8 +61,8 @@ class Chart:
 
 
 def counted_entries(slice_: FigureSlice) -> QuerySet:
-    """Every counted ledger entry in the slice, of any kind (FigureSlice.activities is per kind)."""
-    return slice_._ledger(Activity.objects.all(), "date").filter(state__in=slice_.counted_states())
+    """Every counted ledger entry in the slice, of any kind."""
+    return slice_.entries().filter(state__in=slice_.counted_states())
 
 
 def _months(first: datetime.date, last: datetime.date) -> list[datetime.date]:
