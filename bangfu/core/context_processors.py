@@ -5,7 +5,15 @@ from django.utils.translation import pgettext_lazy
 # The main menu in the order a campaign is worked: (label, [(url name, label, permission)]).
 # A group with one visible entry shows as a plain link; with more, as a dropdown.
 NAV = [
-    (pgettext_lazy("menu", "总览"), [("dashboard:index", pgettext_lazy("menu", "总览"), None)]),
+    (
+        pgettext_lazy("menu", "总览"),
+        [
+            ("dashboard:index", pgettext_lazy("menu", "总览"), None),
+            ("dashboard:charts", pgettext_lazy("menu", "图表"), None),
+            ("dashboard:map", pgettext_lazy("menu", "地图"), None),
+            ("dashboard:bulletin", pgettext_lazy("menu", "简报"), None),
+        ],
+    ),
     (
         pgettext_lazy("menu", "结对"),
         [
