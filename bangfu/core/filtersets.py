@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.forms import Select
 from django.utils.translation import gettext_lazy as _
 from django_filters import CharFilter, FilterSet
+
+from bangfu.core.forms import SearchWidget
 
 
 class BaseFilterSet(FilterSet):
@@ -15,9 +18,13 @@ class BaseFilterSet(FilterSet):
         super().__init__(*args, **kwargs)
         request = kwargs.get("request")
         for field in self.form.fields.values():
-            css = "form-select" if hasattr(field, "choices") else "form-control"
-            field.widget.attrs.setdefault("class", f"{css} {css}-sm")
             queryset = getattr(field, "queryset", None)
+            if queryset is not None and hasattr(queryset.model, "search"):
+                # Units and members run to thousands: search as you type, not a long list.
+                field.widget = SearchWidget(queryset.model._meta.label)
+                field.widget.is_required = False
+            css = "form-select" if isinstance(field.widget, Select) else "form-control"
+            field.widget.attrs.setdefault("class", f"{css} {css}-sm")
             if request is not None and queryset is not None and hasattr(queryset, "restrict"):
                 field.queryset = queryset.restrict(request.user, "view")
 

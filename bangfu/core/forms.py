@@ -54,8 +54,11 @@ class SearchWidget(forms.TextInput):
         from django.apps import apps
 
         model = apps.get_model(self.model_label)
-        found = model.search(model.objects.all(), str(value))
-        return next((label for key, label in found if key == str(value)), "")
+        value = str(value)
+        found = model.search(model.objects.all(), value)
+        if not any(key == value for key, _label in found) and value.isdigit():
+            found = model.search(model.objects.filter(pk=value), "")  # keyed by id
+        return next((label for key, label in found if key == value), "")
 
     template_name = "core/widgets/search.html"
 

@@ -53,6 +53,13 @@ class Unit(BaseModel):
         return self.name
 
     @classmethod
+    def search(cls, queryset: models.QuerySet, text: str) -> list[tuple[str, str]]:
+        """Units matching a name or short name, as (id, name) for a search box."""
+        if text:
+            queryset = queryset.filter(Q(name__contains=text) | Q(short_name__contains=text))
+        return [(str(pk), name) for pk, name in queryset.values_list("pk", "name")[:20]]
+
+    @classmethod
     def scope_q(cls, scope: Scope) -> Q:
         if scope.region_prefix is not None:
             return Q(pk__in=_units_working_in(scope.region_prefix))

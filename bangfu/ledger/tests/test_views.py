@@ -161,3 +161,16 @@ def test_the_ledger_lists_queries_do_not_grow_with_the_page_size(login, world):
         assert len(response.context["table"].page.object_list) == per_page
         counts[per_page] = len(queries)
     assert counts[25] == counts[100], counts
+
+
+def test_unit_and_owner_filters_search_instead_of_listing_every_choice(login, world):
+    client = login("office")
+    response = client.get(reverse("ledger:activity_list"), {"unit": world.unit_b.pk})
+    assert [r.record for r in response.context["table"].rows] == [world.activity_b]
+    body = response.content.decode()
+    assert f">{world.unit_a.name}</option>" not in body  # no long drop-down of units
+    assert "/search/orgs.Unit/" in body
+    assert world.unit_b.name in body  # the chosen unit is named under the box
+    problems = client.get(reverse("ledger:problem_list"), {"owner": world.member_a.pk})
+    assert problems.status_code == 200
+    assert "李党员" in problems.content.decode()
