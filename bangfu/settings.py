@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "bangfu.registry",
     "bangfu.campaigns",
     "bangfu.ledger",
+    "bangfu.assessment",
     "bangfu.dashboard",
     "bangfu.demo",
 ]

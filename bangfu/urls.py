@@ -14,4 +14,5 @@ urlpatterns = [
     path("registry/", include("bangfu.registry.urls")),
     path("campaigns/", include("bangfu.campaigns.urls")),
     path("ledger/", include("bangfu.ledger.urls")),
+    path("assessment/", include("bangfu.assessment.urls")),
 ]

@@ -52,6 +52,14 @@ LEDGER = (
     "ledger.projectmilestone",
     "ledger.activityphoto",
 )
+# Assessment: the rules are public; results are seen once published (see ResultSet.scope_q).
+VIEW_ASSESSMENT = [
+    "assessment.view_scheme",
+    "assessment.view_indicator",
+    "assessment.view_resultset",
+    "assessment.view_assessmentresult",
+    "assessment.view_indicatorscore",
+]
 REGISTRY = ("registry.household", "registry.person", "registry.householdincome", "geo.villageyear")
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -77,6 +85,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             "campaigns.solverrun",
         ),
         "campaigns.view_solverrun",
+        # Assessment schemes, hand scores, freezing and publishing are the office's.
+        *VIEW_ASSESSMENT,
+        *_edit("assessment.scheme", "assessment.indicator", "assessment.handscore"),
+        "assessment.view_handscore",
+        "assessment.add_resultset",
+        "assessment.publish_resultset",
         "campaigns.approve_pairing",
         "registry.view_personal_data",
         "ledger.review_activity",
@@ -98,6 +112,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "ledger.review_activity",
         "campaigns.approve_pairing",  # its branches' claims
         "core.view_objectchange",
+        *VIEW_ASSESSMENT,
     ],
     Role.BRANCH_SECRETARY: [
         *VIEW_ALL,
@@ -109,7 +124,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *VIEW_ALL,
         *_edit("ledger.activity", "ledger.activityparticipant", "ledger.activityphoto"),
     ],
-    Role.VIEWER: [*VIEW_ALL, "core.view_objectchange"],
+    Role.VIEWER: [*VIEW_ALL, "core.view_objectchange", *VIEW_ASSESSMENT],
 }
 
 
