@@ -106,7 +106,7 @@ class Measure:
     def check_params(self, params: dict[str, Any]) -> None:
         """Raise ValueError naming an unknown or ill-typed parameter."""
         if not isinstance(params, dict):
-            raise ValueError(_("口径参数须是JSON对象,例如 {\"days\": 7}。"))
+            raise ValueError(_('口径参数须是JSON对象,例如 {"days": 7}。'))
         for name, value in params.items():
             if name not in self.defaults:
                 raise ValueError(
@@ -189,9 +189,7 @@ def _active_pairings(campaign: Any, on: datetime.date, kinds: list[str] | None =
 class PairingCoverage(Measure):
     key = "pairing_coverage"
     label = _("结对任务完成率")
-    explanation = _(
-        "截止日在效的结对数占任务分配方案目标数的百分比;每类结对超出目标的部分不计。"
-    )
+    explanation = _("截止日在效的结对数占任务分配方案目标数的百分比;每类结对超出目标的部分不计。")
     unit = "%"
     defaults = {"kinds": []}
     subjects = (Subject.UNIT,)
@@ -225,9 +223,7 @@ class PairingCoverage(Measure):
 class VisitsPerPairingMonth(Measure):
     key = "visits_per_pairing_month"
     label = _("结对月均走访次数")
-    explanation = _(
-        "考核期内计入统计的走访类台账条数,除以截止日在效的结对数和考核期月数。"
-    )
+    explanation = _("考核期内计入统计的走访类台账条数,除以截止日在效的结对数和考核期月数。")
     unit = _("次/对/月")
     defaults = {"kinds": VISIT_KINDS}
 
@@ -318,8 +314,7 @@ class HouseholdsLifted(Measure):
     key = "households_lifted"
     label = _("帮扶户脱贫率")
     explanation = _(
-        "支部书记牵头帮扶的贫困户中,在行动年度脱贫(建档立卡状态为已脱贫)的户数;"
-        "按比例计时为百分比。"
+        "支部书记牵头帮扶的贫困户中,在行动年度脱贫(建档立卡状态为已脱贫)的户数;按比例计时为百分比。"
     )
     unit = "%"
     defaults = {"rate": True}
@@ -470,8 +465,7 @@ class ReviewTimeliness(Measure):
         )
         # Reviewed ones (with a time), and waiting ones already past their due time.
         return qs.filter(
-            Q(reviewed_at__isnull=False)
-            | Q(state=ReviewState.SUBMITTED, created__lt=due_before)
+            Q(reviewed_at__isnull=False) | Q(state=ReviewState.SUBMITTED, created__lt=due_before)
         )
 
     def values(self, campaign, period, subject, params=None, only=None):

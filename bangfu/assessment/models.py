@@ -135,11 +135,9 @@ class Indicator(BaseModel):
     kind = models.CharField(
         _("计分方式"), max_length=10, choices=IndicatorKind.choices, default=IndicatorKind.MEASURE
     )
-    measure = models.CharField(
-        _("计算口径"), max_length=40, choices=measure_choices, blank=True
-    )
+    measure = models.CharField(_("计算口径"), max_length=40, choices=measure_choices, blank=True)
     params = models.JSONField(
-        _("口径参数"), default=dict, blank=True, help_text=_("例如 {\"days\": 7}。")
+        _("口径参数"), default=dict, blank=True, help_text=_('例如 {"days": 7}。')
     )
     weight = models.DecimalField(
         _("权重(分值)"),
@@ -151,7 +149,11 @@ class Indicator(BaseModel):
         _("满分目标值"), max_digits=14, decimal_places=2, null=True, blank=True
     )
     zero_at = models.DecimalField(
-        _("零分值"), max_digits=14, decimal_places=2, default=0, help_text=_("等于或低于此值得0分。")
+        _("零分值"),
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        help_text=_("等于或低于此值得0分。"),
     )
     max_points = models.DecimalField(
         _("得分上限"),
@@ -389,7 +391,10 @@ class IndicatorScore(BaseModel):
     """One indicator's value and points in a frozen result, as they were at freezing."""
 
     result = models.ForeignKey(
-        AssessmentResult, verbose_name=_("考核得分"), on_delete=models.CASCADE, related_name="scores"
+        AssessmentResult,
+        verbose_name=_("考核得分"),
+        on_delete=models.CASCADE,
+        related_name="scores",
     )
     indicator = models.ForeignKey(
         Indicator, verbose_name=_("考核指标"), on_delete=models.PROTECT, related_name="+"
