@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_tables2",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "bangfu.core",
     "bangfu.accounts",
     "bangfu.geo",
@@ -62,6 +65,7 @@ INSTALLED_APPS = [
     "bangfu.assessment",
     "bangfu.dashboard",
     "bangfu.demo",
+    "bangfu.api",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +129,40 @@ WHITENOISE_USE_FINDERS = True
 
 DJANGO_TABLES2_TEMPLATE = "core/table.html"
 DJANGO_TABLES2_PAGE_RANGE = 5
+
+# The REST API (bangfu/api): token or session auth (CSRF on session writes), scoped like pages.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "bangfu.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "bangfu.api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "ORDERING_PARAM": "ordering",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Bangfu API",
+    "DESCRIPTION": "结对帮扶管理系统接口。权限与管辖范围与网页相同;个人信息按权限打码。",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI and Redoc from our own static files (drf-spectacular-sidecar): no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ActivityKindEnum": "bangfu.ledger.choices.ActivityKind",
+        "PairingKindEnum": "bangfu.campaigns.choices.PairingKind",
+        "FundSourceEnum": "bangfu.ledger.choices.FundSource",
+    },
+}
 
 LOGGING = {
     "version": 1,

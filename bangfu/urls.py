@@ -15,4 +15,5 @@ urlpatterns = [
     path("campaigns/", include("bangfu.campaigns.urls")),
     path("ledger/", include("bangfu.ledger.urls")),
     path("assessment/", include("bangfu.assessment.urls")),
+    path("api/", include("bangfu.api.urls")),
 ]

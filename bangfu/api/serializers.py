@@ -1,0 +1,201 @@
+"""Serializers built from a model's fields; every write goes through the page's own form.
+
+Output: the model's fields, related objects by their natural key (a village's code, a
+household's number, else the id), personal data masked for users without the right to see it.
+Input: the same shape. Validation is the app's model form (choices narrowed to the user's
+scope, `clean()`, `full_clean()`), so the API accepts exactly what the pages accept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from bangfu.core.personal import can_see_personal_data, mask
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class KeyField(serializers.Field):
+    """A related object by its id; input is passed to the form, which checks it (and scope)."""
+
+    key = "pk"
+
+    def to_representation(self, value: Any) -> Any:
+        return getattr(value, self.key)
+
+    def get_attribute(self, instance: Any) -> Any:
+        if self.key == "pk":  # no query: the foreign key's column
+            value = getattr(instance, f"{self.source}_id", None)
+            return _Key(value) if value is not None else None
+        return super().get_attribute(instance)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, int):
+            raise serializers.ValidationError("请填写编号(整数)。")
+        return data
+
+
+class _Key:
+    def __init__(self, pk: Any) -> None:
+        self.pk = pk
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CodeKeyField(KeyField):
+    """A related object by a natural key (a region's code, a household's number)."""
+
+    def __init__(self, key: str, **kwargs: Any) -> None:
+        self.key = key
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or not data:
+            raise serializers.ValidationError("请填写编号(字符串)。")
+        return data
+
+
+@extend_schema_field({"type": "array", "items": {"type": "integer"}})
+class KeyListField(serializers.Field):
+    """Many related objects by id (or natural key): a list."""
+
+    def __init__(self, key: str = "pk", **kwargs: Any) -> None:
+        self.key = key
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> list:
+        return [getattr(v, self.key) for v in value.all()]
+
+    def to_internal_value(self, data: Any) -> list:
+        if not isinstance(data, list):
+            raise serializers.ValidationError("请填写列表。")
+        wanted = str if self.key != "pk" else int
+        if any(isinstance(v, bool) or not isinstance(v, wanted) for v in data):
+            raise serializers.ValidationError("列表中的编号类型不正确。")
+        return data
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class CodeListField(KeyListField):
+    pass
+
+
+class ModelResourceSerializer(serializers.ModelSerializer):
+    """Base of every resource's serializer (see `resource_serializer`)."""
+
+    display = serializers.SerializerMethodField()
+    version = serializers.CharField(
+        write_only=True,
+        required=False,
+        help_text="修改时可填写读取时的 updated 值;记录在此之后已被他人修改则拒绝保存。",
+    )
+    # Set by resource_serializer: the fields the form writes.
+    write_fields: tuple[str, ...] = ()
+
+    def get_display(self, obj: Any) -> str:
+        return str(obj)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        personal = getattr(instance, "personal_fields", ())
+        if personal and not self._may_see_personal():
+            for name in personal:
+                if data.get(name):
+                    data[name] = mask(str(data[name]))
+        return data
+
+    def _may_see_personal(self) -> bool:
+        context = self.context
+        if "_see_personal" not in context:
+            request = context.get("request")
+            context["_see_personal"] = bool(request) and can_see_personal_data(request.user)
+        return context["_see_personal"]
+
+    # Writes: the resource's form validates; the viewset saves (see bangfu.api.writes).
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        from bangfu.api.writes import build_form
+
+        resource = self.context["resource"]
+        self.form = build_form(resource, self, self.context["request"])
+        if not self.form.is_valid():
+            raise serializers.ValidationError(form_errors(self.form))
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> Any:
+        from bangfu.api.writes import save_form
+
+        return save_form(self.context["resource"], self.form, self.context["request"])
+
+    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
+        from bangfu.api.writes import save_form
+
+        return save_form(self.context["resource"], self.form, self.context["request"])
+
+
+def form_errors(form: Any) -> dict[str, list[str]]:
+    """A form's errors as the API states them: field → messages; form-wide under
+    non_field_errors."""
+    errors: dict[str, list[str]] = {}
+    for name, messages in form.errors.items():
+        key = "non_field_errors" if name == "__all__" else name
+        errors.setdefault(key, []).extend(str(m) for m in messages)
+    return errors
+
+
+def resource_serializer(
+    model: type[models.Model],
+    fields: list[str],
+    write_fields: tuple[str, ...] = (),
+    keys: dict[str, str] | None = None,
+    extra: dict[str, serializers.Field] | None = None,
+) -> type[ModelResourceSerializer]:
+    """A serializer for `model` showing `fields`; `write_fields` are what its form takes.
+
+    `keys` names the natural key a relation is shown and given by (village → code).
+    """
+    keys = keys or {}
+    attrs: dict[str, Any] = {}
+    for name in fields:
+        try:
+            field = model._meta.get_field(name)
+        except Exception:
+            continue
+        if not field.is_relation:
+            continue
+        read_only = name not in write_fields
+        nullable = bool(getattr(field, "null", False))
+        key = keys.get(name, "pk")
+        if field.many_to_many:
+            cls = CodeListField if key != "pk" else KeyListField
+            attrs[name] = cls(key=key, read_only=read_only, required=False)
+        elif key == "pk":
+            attrs[name] = KeyField(read_only=read_only, allow_null=nullable, required=False)
+        else:
+            attrs[name] = CodeKeyField(
+                key=key, read_only=read_only, allow_null=nullable, required=False
+            )
+    attrs.update(extra or {})
+    meta_fields = ["id", "display", *fields]
+    if "updated" not in meta_fields and any(f.name == "updated" for f in model._meta.fields):
+        meta_fields.append("updated")
+    if write_fields:
+        meta_fields.append("version")
+    read_only_fields = [
+        f for f in meta_fields if f not in write_fields and f not in attrs and f != "version"
+    ]
+    meta = type(
+        "Meta",
+        (),
+        {
+            "model": model,
+            "fields": meta_fields,
+            "read_only_fields": read_only_fields,
+            "validators": [],  # the form checks uniqueness, with the model's messages
+        },
+    )
+    attrs["Meta"] = meta
+    attrs["write_fields"] = tuple(write_fields)
+    return type(f"{model.__name__}Serializer", (ModelResourceSerializer,), attrs)
