@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "bangfu.registry",
     "bangfu.campaigns",
     "bangfu.ledger",
+    "bangfu.coops",
     "bangfu.assessment",
     "bangfu.dashboard",
     "bangfu.demo",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("registry/", include("bangfu.registry.urls")),
     path("campaigns/", include("bangfu.campaigns.urls")),
     path("ledger/", include("bangfu.ledger.urls")),
+    path("coops/", include("bangfu.coops.urls")),
     path("assessment/", include("bangfu.assessment.urls")),
     path("api/", include("bangfu.api.urls")),
 ]

@@ -32,6 +32,12 @@ VIEW_ALL = [
     "ledger.view_projectfunding",
     "ledger.view_activityphoto",
     "ledger.view_projectmilestone",
+    "coops.view_cooperative",
+    "coops.view_coopmember",
+    "coops.view_relieffund",
+    "coops.view_shareholding",
+    "coops.view_dividendrun",
+    "coops.view_dividend",
 ]
 
 
@@ -60,6 +66,15 @@ VIEW_ASSESSMENT = [
     "assessment.view_assessmentresult",
     "assessment.view_indicatorscore",
 ]
+# Cooperatives and their shares: the village's team, the units working there and the office.
+COOPS = (
+    "coops.cooperative",
+    "coops.coopmember",
+    "coops.relieffund",
+    "coops.shareholding",
+    "coops.dividendrun",
+    "coops.dividend",
+)
 REGISTRY = ("registry.household", "registry.person", "registry.householdincome", "geo.villageyear")
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -76,6 +91,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             "campaigns.pairing",
             *REGISTRY,
             *LEDGER,
+            *COOPS,
             # Identification sheets and poverty lines are the office's rules.
             "registry.scoringsheet",
             "registry.scoringitem",
@@ -108,6 +124,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             "orgs.residentteam",
             "campaigns.pairing",
             *LEDGER,
+            *COOPS,
         ),
         "ledger.review_activity",
         "campaigns.approve_pairing",  # its branches' claims
@@ -119,7 +136,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_edit("orgs.member", "campaigns.pairing", *LEDGER),
         "core.view_objectchange",
     ],
-    Role.VILLAGE_TEAM: [*VIEW_ALL, *_edit(*REGISTRY, *LEDGER), "core.view_objectchange"],
+    Role.VILLAGE_TEAM: [
+        *VIEW_ALL,
+        *_edit(*REGISTRY, *LEDGER, *COOPS),
+        "core.view_objectchange",
+    ],
     Role.MEMBER: [
         *VIEW_ALL,
         *_edit("ledger.activity", "ledger.activityparticipant", "ledger.activityphoto"),

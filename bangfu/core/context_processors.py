@@ -36,6 +36,11 @@ NAV = [
             ("ledger:review", pgettext_lazy("menu", "审核"), "ledger.review_activity"),
             ("ledger:problem_list", pgettext_lazy("menu", "问题清单"), "ledger.view_problem"),
             ("ledger:project_list", pgettext_lazy("menu", "项目"), "ledger.view_project"),
+            (
+                "coops:cooperative_list",
+                pgettext_lazy("menu", "合作社"),
+                "coops.view_cooperative",
+            ),
             ("ledger:book_index", pgettext_lazy("menu", "打印台账"), "ledger.view_activity"),
         ],
     ),
