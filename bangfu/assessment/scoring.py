@@ -29,7 +29,7 @@ def points_for(indicator: Indicator, value: Decimal | None) -> Decimal | None:
         return None
     span = indicator.target - indicator.zero_at
     raw = indicator.weight * (Decimal(value) - indicator.zero_at) / span
-    held = min(indicator.cap, max(indicator.min_points, raw))
+    held = min(Decimal(indicator.cap), max(Decimal(indicator.min_points), raw))
     return held.quantize(CENT, ROUND_HALF_UP)
 
 
