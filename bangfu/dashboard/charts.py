@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from bangfu.campaigns.choices import PairingKind
 from bangfu.campaigns.progress import unit_progress
-from bangfu.core.scope import CODE_PREFIX_LENGTH
+from bangfu.core.scope import CODE_PREFIX_LENGTH, Scope
 from bangfu.dashboard.figures import FigureSlice
 from bangfu.geo.choices import Level
 from bangfu.geo.models import Region
@@ -125,6 +125,20 @@ def trends(slice_: FigureSlice) -> Chart:
     )
 
 
+class _Everything:
+    """Stands for "no user": a slice without one (the command line, tests) sees every record,
+    as FigureSlice does, while unit_progress always restricts by a user."""
+
+    is_authenticated = is_active = True
+    scope = Scope.all()
+
+    def has_perm(self, perm: str) -> bool:
+        return True
+
+
+_EVERYTHING = _Everything()
+
+
 def _progress_percent(kinds: dict[str, Any]) -> tuple[int, int, float]:
     """(target, done, percent): done counts at most the target per kind, so surplus in one kind
     does not hide a shortfall in another."""
@@ -135,8 +149,8 @@ def _progress_percent(kinds: dict[str, Any]) -> tuple[int, int, float]:
 
 def units(slice_: FigureSlice) -> Chart:
     """Units ranked by progress against their allocation targets (as of the slice's end)."""
-    on = slice_.date_to
-    progress = unit_progress(slice_.campaign, slice_.user, on=on)
+    user = slice_.user if slice_.user is not None else _EVERYTHING
+    progress = unit_progress(slice_.campaign, user, on=slice_.date_to)
     if slice_.unit_id:
         progress = [p for p in progress if p.unit.pk == slice_.unit_id]
     if slice_.region_prefix:
