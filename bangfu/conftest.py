@@ -31,6 +31,11 @@ def pytest_configure(config: Any) -> None:
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.BANGFU_JOBS_INLINE = True  # background jobs run in the test's own process
+    # The test server speaks plain HTTP (production settings redirect to HTTPS).
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.SECURE_HSTS_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from bangfu.accounts.models import User
+from bangfu.accounts.models import LoginFailure, User
 
 
 @admin.register(User)
@@ -25,3 +25,12 @@ class UserAdmin(DjangoUserAdmin):
         (_("角色与范围"), {"fields": ("role", "region", "unit", "branch", "member")}),
     )
     readonly_fields = ("last_login", "date_joined")
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    """Deleting an account's or address's failures lifts its lockout."""
+
+    list_display = ("time", "username", "address")
+    search_fields = ("username", "address")
+    date_hierarchy = "time"

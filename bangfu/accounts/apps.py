@@ -12,3 +12,5 @@ class AccountsConfig(AppConfig):
         from bangfu.accounts.roles import sync_role_groups
 
         post_migrate.connect(sync_role_groups, dispatch_uid="bangfu_sync_role_groups")
+        # Registers the deploy check that refuses the development secret key.
+        from bangfu.core import security  # noqa: F401

@@ -99,3 +99,57 @@ class User(AbstractUser):
         if self.role == Role.VILLAGE_TEAM and self.region_id:
             return Scope.region(self.region.code, self.region.level)
         return Scope.none()
+
+
+class AccessKind(models.TextChoices):
+    REVEAL = "reveal", _("显示")
+    EXPORT = "export", _("导出")
+
+
+class AccessLog(models.Model):
+    """A reveal of unmasked personal data: one field of one record shown, or an export that
+    carried the data unmasked. Written by bangfu.core.personal, browsed by the office."""
+
+    time = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.PROTECT, related_name="access_logs"
+    )
+    kind = models.CharField(_("方式"), max_length=10, choices=AccessKind.choices)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        verbose_name=_("对象类型"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    object_id = models.BigIntegerField(_("对象编号"), null=True, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    fields = models.JSONField(_("字段"), default=list)
+    export_format = models.CharField(_("格式"), max_length=10, blank=True)
+    filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
+    row_count = models.PositiveIntegerField(_("记录数"), null=True, blank=True)
+    address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    path = models.CharField(_("请求地址"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("个人信息访问记录")
+        verbose_name_plural = pgettext_lazy("plural", "个人信息访问记录")
+        ordering = ("-time", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_kind_display()} {self.object_repr}"
+
+
+class LoginFailure(models.Model):
+    """A failed login, counted per account name and per address for the lockout."""
+
+    time = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    username = models.CharField(_("用户名"), max_length=150, db_index=True)
+    address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("登录失败")
+        verbose_name_plural = pgettext_lazy("plural", "登录失败")
+        ordering = ("-time",)
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.address} {self.time:%Y-%m-%d %H:%M}"

@@ -114,6 +114,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_user",
         "accounts.add_user",
         "accounts.change_user",
+        "accounts.view_accesslog",  # who was shown whose personal data
     ],
     Role.UNIT_ADMIN: [
         *VIEW_ALL,

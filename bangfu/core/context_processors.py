@@ -70,6 +70,11 @@ NAV = [
                 pgettext_lazy("menu", "用户"),
                 "accounts.change_user",
             ),
+            (
+                "accounts:accesslog_list",
+                pgettext_lazy("menu", "个人信息访问记录"),
+                "accounts.view_accesslog",
+            ),
         ],
     ),
 ]

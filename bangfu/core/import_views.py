@@ -30,12 +30,10 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("文件"), help_text=gettext_lazy(".xlsx 或 .csv"))
 
     def clean_file(self) -> Any:
+        from bangfu.core.security import check_upload
+
         upload = self.cleaned_data["file"]
-        suffix = Path(upload.name).suffix.lower()
-        if suffix not in ALLOWED_SUFFIXES:
-            raise forms.ValidationError(_("只能导入.xlsx或.csv文件。"))
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("文件太大(上限200MB)。"))
+        check_upload(upload, ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES)
         return upload
 
 

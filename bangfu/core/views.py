@@ -23,7 +23,14 @@ from django_tables2.export.views import ExportMixin
 from django_tables2.views import SingleTableMixin
 
 from bangfu.core.models import BaseModel, ObjectChange
-from bangfu.core.personal import can_see_personal_data, mask
+from bangfu.core.personal import (
+    can_see_personal_data,
+    exports_unmasked,
+    log_export,
+    mask,
+    personal_cell,
+    personal_fields,
+)
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -53,8 +60,28 @@ class ObjectListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVi
                 self.request.user,
                 export,
                 str(self.queryset.model._meta.verbose_name_plural),
+                request=self.request,
             )
         return super().render_to_response(context, **kwargs)
+
+    def get_table_kwargs(self) -> dict[str, Any]:
+        return {**super().get_table_kwargs(), "user": self.request.user}
+
+    def create_export(self, export_format: str) -> HttpResponse:
+        """The table's own export: personal columns unmasked for a user with the right, and
+        such an export logged with its filters and row count."""
+        table = self.get_table(**self.get_table_kwargs())
+        shown = [c.name for c in table.columns if c.visible]
+        model = self.queryset.model
+        if exports_unmasked(model, self.request.user, shown):
+            log_export(
+                self.request,
+                model,
+                export_format,
+                len(table.rows),
+                [n for n in personal_fields(model) if n in shown],
+            )
+        return super().create_export(export_format)
 
     def get_queryset(self) -> models.QuerySet:
         return self.queryset.restrict(self.request.user, "view")
@@ -87,13 +114,30 @@ class ObjectListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVi
 
 
 def layout_export(
-    key: str, queryset: models.QuerySet, user: Any, fmt: str, name: str
+    key: str,
+    queryset: models.QuerySet,
+    user: Any,
+    fmt: str,
+    name: str,
+    request: HttpRequest | None = None,
 ) -> HttpResponse:
-    """A list's rows in its import layout: .xlsx via a temporary file, .csv streamed."""
+    """A list's rows in its import layout: .xlsx via a temporary file, .csv streamed.
+
+    Personal data is masked unless the user holds the right; an export that carries it
+    unmasked is logged (with the request's filters), so pass the request."""
+    from django.apps import apps
+
     from bangfu.core.imports import Layout
     from bangfu.core.spreadsheets import csv_response, xlsx_response
 
     layout = Layout.registry[key]
+    if can_see_personal_data(user):
+        personal = {n for m in apps.get_models() for n in personal_fields(m)}
+        shown = [c.field for c in layout.columns if c.field in personal]
+        if shown:
+            if request is None:
+                raise ValueError("an export with unmasked personal data needs the request")
+            log_export(request, layout.model, fmt, queryset.count(), shown)
     if fmt == "csv":
         return csv_response(layout.headers(), layout.export_rows(queryset, user), f"{name}.csv")
     return xlsx_response(layout.export_sheets(queryset, user), f"{name}.xlsx")
@@ -110,9 +154,9 @@ def history_for(instance: models.Model) -> models.QuerySet:
 
 def readable_diff(change: ObjectChange, user: Any) -> list[tuple[str, Any, Any]]:
     """A change's (field label, before, after) as a person reads them: choice labels, 是/否,
-    the linked record's name (if the user may see it), personal data masked."""
+    the linked record's name (if the user may see it), personal data masked (for everyone:
+    the current value is revealed, and logged, on the object's page)."""
     model = change.content_type.model_class()
-    reveal = can_see_personal_data(user)
     rows = []
     for name, before, after in change.diff():
         try:
@@ -120,7 +164,7 @@ def readable_diff(change: ObjectChange, user: Any) -> list[tuple[str, Any, Any]]
         except Exception:  # a field since removed
             rows.append((name, before, after))
             continue
-        if not reveal and name in getattr(model, "personal_fields", ()):
+        if name in personal_fields(model):
             rows.append(
                 (
                     field.verbose_name,
@@ -175,7 +219,6 @@ class ObjectDetailView(LoginRequiredMixin, DetailView):
     def field_rows(self) -> list[tuple[str, Any]]:
         obj = self.object
         rows = []
-        reveal = can_see_personal_data(self.request.user)
         names = self.fields or [
             f.name
             for f in obj._meta.concrete_fields
@@ -185,8 +228,8 @@ class ObjectDetailView(LoginRequiredMixin, DetailView):
             field = obj._meta.get_field(name)
             display = getattr(obj, f"get_{name}_display", None)
             value = display() if display else getattr(obj, name)
-            if name in obj.personal_fields and value and not reveal:
-                value = mask(str(value))
+            if name in obj.personal_fields and value:
+                value = personal_cell(obj, name, self.request.user, value)
             rows.append((field.verbose_name, value))
         return rows
 
@@ -206,7 +249,9 @@ class ObjectDetailView(LoginRequiredMixin, DetailView):
             qs = qs.all() if hasattr(qs, "all") else qs
             if issubclass(qs.model, BaseModel):
                 qs = qs.restrict(user, "view")
-            table = table_class(qs[:50], orderable=False, exclude=exclude[0] if exclude else ())
+            table = table_class(
+                qs[:50], orderable=False, exclude=exclude[0] if exclude else (), user=user
+            )
             related.append((title, table, qs.count()))
         context["related"] = related
         if user.has_perm("core.view_objectchange"):

@@ -3,7 +3,6 @@ from typing import Any
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from bangfu.core.personal import can_see_personal_data, mask
 from bangfu.core.tables import BaseTable
 from bangfu.registry.models import (
     Household,
@@ -35,14 +34,7 @@ class HouseholdTable(BaseTable):
 
 
 class PersonTable(BaseTable):
-    """People of a household; ID numbers masked for users without the personal-data right."""
-
-    def __init__(self, *args, user=None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.reveal = can_see_personal_data(user)
-
-    def render_id_number(self, value: str) -> str:
-        return value if getattr(self, "reveal", False) else mask(value)
+    """People of a household; ID numbers masked (BaseTable), revealed one by one."""
 
     class Meta(BaseTable.Meta):
         model = Person

@@ -394,7 +394,7 @@ def test_uploads_of_other_types_are_refused(login, world):
     upload = io.BytesIO(b"MZ\x90\x00")
     upload.name = "virus.exe"
     response = client.post(reverse("core:import", args=["households"]), {"file": upload})
-    assert "只能导入.xlsx或.csv文件" in response.content.decode()
+    assert "类型不允许,只能上传.xlsx、.csv文件" in response.content.decode()
     assert not Job.objects.exists()
 
 
