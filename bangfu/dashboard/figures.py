@@ -15,6 +15,7 @@ themselves stay the definition, and tests hold the two equal.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +56,12 @@ class FigureSlice:
     user: object | None = field(default=None, compare=False)
     branch_id: int | None = None
     tallies: bool = field(default=True, compare=False)
+    # Sums read once from the summary tables and shared by the figures of one snapshot().
+    cache: dict | None = field(default=None, compare=False, repr=False)
+
+    def snapshot(self) -> FigureSlice:
+        """The same slice whose figures share one read of the summary tables (for a page)."""
+        return dataclasses.replace(self, cache={})
 
     def counted_states(self) -> list[str]:
         return counted_states(self.campaign)
@@ -371,9 +378,11 @@ BY_KEY = {f.key: f for f in ALL_FIGURES}
 
 def compute_figures(slice_: FigureSlice) -> dict[str, Number]:
     """Every headline figure for the slice, keyed by its stable English key."""
+    slice_ = slice_.snapshot()
     return {f.key: f.value(slice_) for f in FIGURES}
 
 
 def compute_all(slice_: FigureSlice) -> dict[str, Number]:
     """Headline and further figures for the slice."""
+    slice_ = slice_.snapshot()
     return {f.key: f.value(slice_) for f in ALL_FIGURES}

@@ -17,7 +17,13 @@ from django_tables2.views import SingleTableMixin
 
 from bangfu.core.views import PAGE_SIZES
 from bangfu.dashboard.drilldown import table_for
-from bangfu.dashboard.figures import ALL_FIGURES, BY_KEY, FIGURES, MORE_FIGURES, FigureSlice
+from bangfu.dashboard.figures import (
+    BY_KEY,
+    FIGURES,
+    MORE_FIGURES,
+    FigureSlice,
+    compute_all,
+)
 from bangfu.dashboard.forms import FigureSliceForm, region_label, region_path, regions_for
 
 SLICE_PARAMS = ("campaign", "region", "unit", "branch", "date_from", "date_to")
@@ -66,7 +72,7 @@ def index(request: HttpRequest) -> HttpResponse:
     if slice_ is None:
         return render(request, "dashboard/index.html", context)
     query = slice_query(request)
-    values = {f.key: f.value(slice_) for f in ALL_FIGURES}
+    values = compute_all(slice_)
 
     def cards(figures: list) -> list[tuple[Any, Any, str]]:
         return [
