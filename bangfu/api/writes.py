@@ -25,6 +25,14 @@ def form_data(resource: Any, serializer: Any) -> dict[str, Any]:
     if instance is not None:
         current = serializer.to_representation(instance)
         data.update({k: v for k, v in current.items() if k in serializer.write_fields})
+    else:  # a field left out takes the model's default, as the page's blank form shows it
+        for name in serializer.write_fields:
+            try:
+                model_field = resource.model._meta.get_field(name)
+            except Exception:
+                continue
+            if model_field.concrete and model_field.has_default():
+                data[name] = model_field.get_default()
     incoming = serializer.initial_data
     if not isinstance(incoming, dict):
         raise serializers.ValidationError(_("请提交一个对象。"))
