@@ -2,7 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.coops.choices import CoopSector
-from bangfu.coops.models import Cooperative
+from bangfu.coops.models import Cooperative, DividendRun
 from bangfu.core.filtersets import BaseFilterSet, region_filter
 
 
@@ -16,3 +16,12 @@ class CooperativeFilterSet(BaseFilterSet):
     class Meta:
         model = Cooperative
         fields = ["q", "sector", "region"]
+
+
+class DividendRunFilterSet(BaseFilterSet):
+    search_fields = ("coop__name", "coop__village__name")
+    region = region_filter("coop__village__code")
+
+    class Meta:
+        model = DividendRun
+        fields = ["q", "year", "region"]

@@ -66,11 +66,12 @@ class ShareholdingTable(BaseTable):
 
 class DividendRunTable(BaseTable):
     year = tables.Column(linkify=True)
+    coop = tables.Column(linkify=True)
     paid = tables.Column(verbose_name=_("已支付"), empty_values=(), orderable=False)
 
     class Meta(BaseTable.Meta):
         model = DividendRun
-        fields = ("year", "record_date", "profit", "total_shares", "confirmed_at", "paid")
+        fields = ("year", "coop", "record_date", "profit", "total_shares", "confirmed_at", "paid")
 
     def render_paid(self, record: DividendRun) -> str:
         """Needs the run annotated with paid_count and dividend_count (see views.runs_of)."""

@@ -19,6 +19,7 @@ urlpatterns = [
     path("cooperatives/<int:pk>/grant/", views.grant, name="grant"),
     path("cooperatives/<int:pk>/dividends/", views.run_dividends, name="run"),
     path("holdings/<int:pk>/end/", views.holding_end, name="holding_end"),
+    path("dividends/", views.DividendRunListView.as_view(), name="dividendrun_list"),
     path("dividends/<int:pk>/", views.DividendRunDetailView.as_view(), name="dividendrun_detail"),
     path("dividends/<int:pk>/payments/", views.record_payments, name="payments"),
 ]

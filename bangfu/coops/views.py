@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bangfu.coops import services
-from bangfu.coops.filtersets import CooperativeFilterSet
+from bangfu.coops.filtersets import CooperativeFilterSet, DividendRunFilterSet
 from bangfu.coops.forms import (
     CooperativeForm,
     CoopMemberForm,
@@ -80,6 +80,7 @@ class CooperativeDetailView(views.ObjectDetailView):
             gettext_lazy("分红"),
             runs_of,
             DividendRunTable,
+            ("coop",),
         ),
         (
             gettext_lazy("股权登记"),
@@ -281,6 +282,19 @@ def run_dividends(request: HttpRequest, pk: int) -> HttpResponse:
             for message in _errors(error):
                 form.add_error(None, message)
     return render(request, "coops/run.html", {"coop": coop, "form": form, "preview": preview})
+
+
+class DividendRunListView(views.ObjectListView):
+    queryset = (
+        DividendRun.objects.select_related("coop")
+        .annotate(
+            dividend_count=Count("dividends"),
+            paid_count=Count("dividends", filter=Q(dividends__paid_on__isnull=False)),
+        )
+        .order_by("-year", "coop__name")
+    )
+    filterset_class = DividendRunFilterSet
+    table_class = DividendRunTable
 
 
 class DividendRunDetailView(views.ObjectDetailView):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 from fractions import Fraction
 
@@ -43,7 +44,7 @@ def test_parts_add_up_exactly_and_each_is_within_a_fen_of_its_exact_share(
 def test_more_shares_never_get_less(profit: Decimal, shares: dict[int, int]) -> None:
     parts = split_by_shares(profit, shares)
     ordered = sorted(shares, key=lambda k: shares[k])
-    for smaller, larger in zip(ordered, ordered[1:], strict=False):
+    for smaller, larger in itertools.pairwise(ordered):
         assert parts[smaller] <= parts[larger]
 
 

@@ -122,7 +122,7 @@ def make_register(world, fund):
 
 
 def test_a_run_splits_the_profit_by_shares_to_the_fen(world, fund):
-    second, farmer = make_register(world, fund)
+    make_register(world, fund)
 
     preview = services.preview_run(fund.coop, 2016, Decimal("1000.00"))
 
