@@ -60,6 +60,10 @@ class Row:
         return self.branch if self.branch is not None else self.unit
 
     @property
+    def grade_label(self) -> str:
+        return str(Grade(self.grade).label) if self.grade else ""
+
+    @property
     def name(self) -> str:
         if self.branch is not None:
             return f"{self.unit.short_name or self.unit.name} {self.branch.name}"

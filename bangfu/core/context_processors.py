@@ -45,6 +45,10 @@ NAV = [
         ],
     ),
     (
+        pgettext_lazy("menu", "考核"),
+        [("assessment:scheme_list", pgettext_lazy("menu", "考核"), "assessment.view_scheme")],
+    ),
+    (
         pgettext_lazy("menu", "建档立卡"),
         [
             ("registry:household_list", pgettext_lazy("menu", "贫困户"), "registry.view_household"),
