@@ -16,6 +16,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.filters import OrderingFilter
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -51,7 +52,9 @@ class ResourceViewSet(viewsets.GenericViewSet):
         return context
 
     def get_object(self) -> Any:
-        obj = super().get_object()  # 404 outside the user's view scope
+        # 404 outside the user's view scope; a list's default filters do not hide a record.
+        obj = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        self.check_object_permissions(self.request, obj)
         if self.request.method in ("PUT", "PATCH"):
             changeable = self.resource.model.objects.restrict(self.request.user, "change")
             if not changeable.filter(pk=obj.pk).exists():
