@@ -60,6 +60,13 @@ def _count(value: int | Decimal) -> str:
     return figure_number(value)
 
 
+def quoted(name: str) -> str:
+    """A campaign's name in quotation marks, unless it already quotes itself (…“五千行动”)."""
+    if any(mark in name for mark in '“”"「」'):
+        return name
+    return _("“{name}”").format(name=name)
+
+
 def period_phrase(slice_: FigureSlice) -> str:
     if slice_.date_from and slice_.date_to:
         return _("{start}至{end}").format(
@@ -69,7 +76,7 @@ def period_phrase(slice_: FigureSlice) -> str:
         return _("截至{end}").format(end=long_date(slice_.date_to))
     if slice_.date_from:
         return _("{start}以来").format(start=long_date(slice_.date_from))
-    return _("“{campaign}”开展以来").format(campaign=slice_.campaign.name)
+    return _("{campaign}开展以来").format(campaign=quoted(slice_.campaign.name))
 
 
 def region_name(prefix: str) -> str:
@@ -139,11 +146,16 @@ def outlook(slice_: FigureSlice) -> str:
     ranking = unit_ranking(slice_)
     if ranking.rows:
         met = sum(1 for row in ranking.rows if row[2] and row[3] >= row[2])
-        clauses.append(
-            _("按基本任务分配方案,{met}个单位已完成全部结对任务,{left}个单位尚未完成").format(
-                met=_count(met), left=_count(len(ranking.rows) - met)
-            )
-        )
+        left = len(ranking.rows) - met
+        if not left:
+            text = _("按基本任务分配方案,{n}个单位均已完成全部结对任务").format(n=_count(met))
+        elif not met:
+            text = _("按基本任务分配方案,{n}个单位尚未完成全部结对任务").format(n=_count(left))
+        else:
+            text = _(
+                "按基本任务分配方案,{met}个单位已完成全部结对任务,{left}个单位尚未完成"
+            ).format(met=_count(met), left=_count(left))
+        clauses.append(text)
     overdue = slice_.overdue_problems().count()
     if overdue:
         clauses.append(_("{n}个问题已超过完成时限仍未解决,请抓紧推进").format(n=_count(overdue)))
@@ -164,7 +176,7 @@ def build_bulletin(slice_: FigureSlice, today: datetime.date | None = None) -> B
         else _("台账只统计审核通过的记录。")
     )
     return Bulletin(
-        title=_("“{campaign}”工作简报").format(campaign=slice_.campaign.name),
+        title=_("{campaign}工作简报").format(campaign=quoted(slice_.campaign.name)),
         subtitle=_("范围:{scope}    期间:{start}至{end}").format(
             scope=scope_phrase(slice_),
             start=long_date(slice_.date_from or slice_.campaign.start),

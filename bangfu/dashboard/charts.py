@@ -8,6 +8,7 @@ campaign counts (ledger/counting.py), as the headline figures do.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -45,6 +46,7 @@ class Chart:
     unit: str = ""
     note: str = ""
     links: list[str] = field(default_factory=list)  # per category, where a click goes
+    short_categories: list[str] | None = None  # axis labels, where the names are long
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -57,6 +59,7 @@ class Chart:
             "series": self.series,
             "table": {"columns": self.columns, "rows": self.rows},
             "links": self.links,
+            "short_categories": self.short_categories,
         }
 
 
@@ -175,6 +178,14 @@ def units(slice_: FigureSlice) -> Chart:
     )
 
 
+_ETHNIC_AUTONOMY = re.compile(r"(?:布依族|苗族|侗族|土家族|彝族|仡佬族|回族|水族)+自治(?=[州县])")
+
+
+def short_name(name: str) -> str:
+    """The short form people use for an autonomous division: 黔东南苗族侗族自治州 → 黔东南州."""
+    return _ETHNIC_AUTONOMY.sub("", name)
+
+
 def _area_length(slice_: FigureSlice) -> int:
     """The code-prefix length of the areas a region chart compares: one level below the slice's."""
     own = len(slice_.region_prefix) if slice_.region_prefix else 2
@@ -238,6 +249,7 @@ def regions(slice_: FigureSlice) -> Chart:
             for a, label, w in zip(areas, labels, wan, strict=True)
         ],
         links=[a.ljust(12, "0") for a in areas],
+        short_categories=[short_name(label) for label in labels],
     )
 
 

@@ -106,8 +106,7 @@ def test_bulletin_text_for_a_unit_and_period(busy: World) -> None:
         "据统计,2016年4月1日至2016年12月31日,贵州省总工会已有1个机关党支部结对帮扶1个村,"
         "1名机关党支部书记牵头帮扶1户贫困户,2人次专业技术人员进村帮难解困,"
         "1人次党员干部进村服务发展,引进资金1.93亿元。",
-        "按基本任务分配方案,0个单位已完成全部结对任务,1个单位尚未完成,"
-        "1个问题已超过完成时限仍未解决,请抓紧推进。",
+        "按基本任务分配方案,1个单位尚未完成全部结对任务,1个问题已超过完成时限仍未解决,请抓紧推进。",
     ]
     assert ("引进资金", "1.93亿元") in bulletin.figures
 
@@ -118,8 +117,31 @@ def test_bulletin_text_for_a_region(busy: World) -> None:
     assert bulletin.paragraphs == [
         "据统计,截至2016年6月30日,在黔南布依族苗族自治州,参与单位1个,"
         "已有1个机关党支部结对帮扶1个村,1人次党员干部进村服务发展。",
-        "按基本任务分配方案,1个单位已完成全部结对任务,0个单位尚未完成。",
+        "按基本任务分配方案,1个单位均已完成全部结对任务。",
     ]
+
+
+def test_a_campaign_name_with_its_own_quotes_is_not_quoted_again(world: World) -> None:
+    world.campaign.name = "2016年省直机关“五千行动”"
+    world.campaign.save()
+    bulletin = build_bulletin(FigureSlice(world.campaign), today=TODAY)
+    assert bulletin.title == "2016年省直机关“五千行动”工作简报"
+    assert bulletin.paragraphs[0].startswith("据统计,2016年省直机关“五千行动”开展以来,")
+
+
+def test_all_units_meeting_their_targets_and_the_middle_case(busy: World) -> None:
+    Pairing.objects.create(
+        campaign=busy.campaign,
+        kind=PairingKind.BRANCH_VILLAGE,
+        branch=busy.branch_a,
+        village=busy.lebang,
+        start=datetime.date(2016, 4, 1),
+    )
+    text = build_bulletin(FigureSlice(busy.campaign), today=TODAY).text
+    assert "按基本任务分配方案,2个单位均已完成全部结对任务," in text
+    AllocationTarget.objects.filter(unit=busy.unit_a).update(target=5)
+    text = build_bulletin(FigureSlice(busy.campaign), today=TODAY).text
+    assert "按基本任务分配方案,1个单位已完成全部结对任务,1个单位尚未完成," in text
 
 
 def test_numbers_are_formatted_as_chinese_readers_expect(world: World) -> None:

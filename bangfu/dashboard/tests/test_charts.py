@@ -17,6 +17,7 @@ from django.urls import reverse
 from bangfu.campaigns.choices import PairingKind
 from bangfu.campaigns.models import AllocationTarget, Pairing
 from bangfu.conftest import World
+from bangfu.dashboard.charts import short_name
 from bangfu.ledger.choices import ActivityKind, ReviewState
 from bangfu.ledger.models import Activity, ActivityParticipant
 
@@ -228,3 +229,13 @@ def test_chart_queries_do_not_grow_with_the_records(ledger: World, login: Any) -
     # Request overhead (session, user, permissions, campaign) is under 10; each chart adds
     # one aggregate per measure.
     assert all(n <= 12 for n in before.values()), before
+
+
+def test_autonomous_divisions_get_their_short_names_on_the_axis(ledger: World, login: Any) -> None:
+    assert short_name("黔东南苗族侗族自治州") == "黔东南州"
+    assert short_name("黔西南布依族苗族自治州") == "黔西南州"
+    assert short_name("威宁彝族回族苗族自治县") == "威宁县"
+    assert short_name("毕节市") == "毕节市"
+    data = _get(login("office"), "regions")
+    assert data["short_categories"] == ["毕节市", "黔南州"]
+    assert data["categories"] == ["毕节市", "黔南布依族苗族自治州"]  # the table keeps the name

@@ -7,6 +7,8 @@
   const palette = ["#b22222", "#1f6fb2", "#2e8b57", "#e69500", "#6f42c1", "#20a5a5",
     "#d63384", "#6c757d", "#8b5a2b"];
 
+  const MAX_BARS = 25; // horizontal bars shown at once; a slider scrolls through the rest
+
   function fmt(value) {
     return typeof value === "number" ? numberFormat.format(value) : String(value);
   }
@@ -24,41 +26,49 @@
     return chart;
   }
 
-  function option(data) {
+  function option(data, width) {
     const base = {
       color: palette,
       toolbox: toolbox(data.title),
       tooltip: { trigger: data.chart === "pie" ? "item" : "axis", valueFormatter: fmt },
-      grid: { left: 8, right: 24, top: 40, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 28, top: 44, bottom: 8, containLabel: true },
     };
     if (data.chart === "pie") {
       return Object.assign(base, {
         legend: { type: "scroll", bottom: 0 },
         series: [{
           type: "pie", radius: ["35%", "65%"], name: data.series[0].name,
-          label: { formatter: "{b}\n{d}%" },
+          label: { show: width > 480, formatter: "{b}\n{d}%" },
           data: data.categories.map((name, i) => ({ name, value: data.series[0].data[i] })),
         }],
       });
     }
     const horizontal = data.chart === "hbar";
-    const category = { type: "category", data: data.categories, inverse: horizontal,
-      axisLabel: { interval: horizontal ? 0 : "auto", hideOverlap: true } };
+    const many = data.categories.length > MAX_BARS;
+    const labels = data.short_categories || data.categories;
+    const category = { type: "category", data: labels, inverse: horizontal,
+      axisLabel: horizontal ? { interval: 0 } : { interval: 0, rotate: labels.length > 6 ? 30 : 0 } };
     const value = { type: "value", name: data.unit, max: horizontal ? 100 : null };
     return Object.assign(base, {
-      legend: data.series.length > 1 ? { type: "scroll", top: 0, left: 0, right: 40 } : undefined,
+      legend: data.series.length > 1 ? { type: "scroll", bottom: 0, left: 0, right: 0 } : undefined,
+      grid: Object.assign(base.grid, { bottom: data.series.length > 1 ? 32 : 8 }),
+      dataZoom: horizontal && many ? [
+        { type: "slider", yAxisIndex: 0, startValue: 0, endValue: MAX_BARS - 1, right: 4, width: 14,
+          showDetail: false, brushSelect: false },
+        { type: "inside", yAxisIndex: 0, zoomOnMouseWheel: false, moveOnMouseWheel: true },
+      ] : undefined,
       xAxis: horizontal ? value : category,
       yAxis: horizontal ? category : value,
       series: data.series.map((s) => ({
         type: data.chart === "line" ? "line" : "bar", name: s.name, data: s.data,
-        smooth: false, label: horizontal ? { show: true, position: "right", formatter: "{c}%" } : undefined,
+        smooth: false, label: horizontal ? { show: true, position: "insideRight", color: "#fff", formatter: "{c}%" } : undefined,
       })),
     });
   }
 
   function table(target, data) {
     const t = document.createElement("table");
-    t.className = "table table-sm table-striped mb-0 chart-table";
+    t.className = "table table-sm table-striped small text-nowrap mb-0 chart-table";
     const caption = document.createElement("caption");
     caption.textContent = data.title;
     caption.className = "visually-hidden";
@@ -100,8 +110,11 @@
       panel.querySelector("[data-chart-table]").textContent = panel.dataset.empty;
       return;
     }
-    if (data.chart === "hbar") el.style.height = Math.max(240, 26 * data.categories.length + 60) + "px";
-    init(el).setOption(option(data));
+    panel.querySelector("[data-chart-title]").textContent = data.title;
+    if (data.chart === "hbar") {
+      el.style.height = Math.max(240, 24 * Math.min(MAX_BARS, data.categories.length) + 60) + "px";
+    }
+    init(el).setOption(option(data, el.clientWidth));
     table(panel.querySelector("[data-chart-table]"), data);
     panel.dataset.ready = "1";
   }
