@@ -229,132 +229,117 @@ def rebuild() -> None:
         )
 
 
-def _pg_sql() -> list[str]:
-    add_activity = """
-    CREATE OR REPLACE FUNCTION dashboard_tally_activity(
-        c bigint, cc varchar, k varchar, s varchar, d date,
-        e bigint, p bigint, q bigint, a numeric, dy bigint) RETURNS void AS $$
-    BEGIN
-        IF s = 'returned' THEN RETURN; END IF;
-        INSERT INTO dashboard_activitytally AS t
-            (campaign_id, county_code, kind, state, grain, day,
-             entries, persons, quantity, amount, days)
-        VALUES (c, cc, k, s, 'd', d, e, p, q, a, dy),
-               (c, cc, k, s, 'm', date_trunc('month', d)::date, e, p, q, a, dy)
+# PostgreSQL: statement-level triggers over transition tables, so a COPY or a bulk update
+# of a million rows costs one grouped upsert, not a million.
+PG_TABLES = {
+    "ledger_activity": "activity",
+    "ledger_activityparticipant": "participant",
+    "registry_household": "household",
+    "registry_person": "person",
+}
+PG_EVENTS = {"INSERT": ("new_rows",), "UPDATE": ("old_rows", "new_rows"), "DELETE": ("old_rows",)}
+
+
+def _signed(events: tuple[str, ...], select: str) -> str:
+    """The rows of the transition tables, old ones with sign -1 and new ones with +1."""
+    parts = []
+    for table in events:
+        sign = "-1" if table == "old_rows" else "1"
+        parts.append(select.format(rows=table, sign=sign))
+    return " UNION ALL ".join(parts)
+
+
+def _pg_function(kind: str, event: str) -> str:
+    events = PG_EVENTS[event]
+    cells = "(VALUES ('d'), ('m')) AS g(grain)"
+    day = "CASE WHEN g.grain = 'd' THEN r.date ELSE date_trunc('month', r.date)::date END"
+    if kind == "activity":
+        rows = _signed(
+            events,
+            "SELECT x.campaign_id, x.county_code, x.kind, x.state, x.date, x.quantity, x.amount,"
+            " x.days, {sign} AS sign, (SELECT COUNT(*) FROM ledger_activityparticipant p"
+            " WHERE p.activity_id = x.id) AS n FROM {rows} x",
+        )
+        body = f"""
+        INSERT INTO dashboard_activitytally AS t (campaign_id, county_code, kind, state, grain,
+            day, entries, persons, quantity, amount, days)
+        SELECT r.campaign_id, r.county_code, r.kind, r.state, g.grain, {day}, SUM(r.sign),
+            SUM(r.sign * r.n), SUM(r.sign * r.quantity), SUM(r.sign * r.amount),
+            SUM(r.sign * r.days)
+        FROM ({rows}) r CROSS JOIN {cells}
+        WHERE r.state <> 'returned'
+        GROUP BY 1, 2, 3, 4, 5, 6
+        HAVING SUM(r.sign) <> 0 OR SUM(r.sign * r.n) <> 0 OR SUM(r.sign * r.quantity) <> 0
+            OR SUM(r.sign * r.amount) <> 0 OR SUM(r.sign * r.days) <> 0
         ON CONFLICT (campaign_id, county_code, kind, state, grain, day) DO UPDATE SET
             entries = t.entries + EXCLUDED.entries, persons = t.persons + EXCLUDED.persons,
             quantity = t.quantity + EXCLUDED.quantity, amount = t.amount + EXCLUDED.amount,
-            days = t.days + EXCLUDED.days;
-    END $$ LANGUAGE plpgsql;
-    """
-    activity = """
-    CREATE OR REPLACE FUNCTION dashboard_activity_changed() RETURNS trigger AS $$
-    DECLARE n bigint;
-    BEGIN
-        IF TG_OP = 'UPDATE' AND (OLD.campaign_id, OLD.county_code, OLD.kind, OLD.state,
-                OLD.date, OLD.quantity, OLD.amount, OLD.days)
-            IS NOT DISTINCT FROM (NEW.campaign_id, NEW.county_code, NEW.kind, NEW.state,
-                NEW.date, NEW.quantity, NEW.amount, NEW.days) THEN
-            RETURN NULL;
-        END IF;
-        IF TG_OP IN ('UPDATE', 'DELETE') THEN
-            SELECT COUNT(*) INTO n FROM ledger_activityparticipant WHERE activity_id = OLD.id;
-            PERFORM dashboard_tally_activity(OLD.campaign_id, OLD.county_code, OLD.kind,
-                OLD.state, OLD.date, -1, -n, -OLD.quantity, -OLD.amount, -OLD.days);
-        END IF;
-        IF TG_OP IN ('UPDATE', 'INSERT') THEN
-            SELECT COUNT(*) INTO n FROM ledger_activityparticipant WHERE activity_id = NEW.id;
-            PERFORM dashboard_tally_activity(NEW.campaign_id, NEW.county_code, NEW.kind,
-                NEW.state, NEW.date, 1, n, NEW.quantity, NEW.amount, NEW.days);
-        END IF;
-        RETURN NULL;
-    END $$ LANGUAGE plpgsql;
-    """
-    participant = """
-    CREATE OR REPLACE FUNCTION dashboard_participant_changed() RETURNS trigger AS $$
-    DECLARE a record;
-    BEGIN
-        IF TG_OP = 'UPDATE' AND OLD.activity_id = NEW.activity_id THEN RETURN NULL; END IF;
-        IF TG_OP IN ('UPDATE', 'DELETE') THEN
-            SELECT * INTO a FROM ledger_activity WHERE id = OLD.activity_id;
-            IF FOUND THEN
-                PERFORM dashboard_tally_activity(a.campaign_id, a.county_code, a.kind,
-                    a.state, a.date, 0, -1, 0, 0, 0);
-            END IF;
-        END IF;
-        IF TG_OP IN ('UPDATE', 'INSERT') THEN
-            SELECT * INTO a FROM ledger_activity WHERE id = NEW.activity_id;
-            IF FOUND THEN
-                PERFORM dashboard_tally_activity(a.campaign_id, a.county_code, a.kind,
-                    a.state, a.date, 0, 1, 0, 0, 0);
-            END IF;
-        END IF;
-        RETURN NULL;
-    END $$ LANGUAGE plpgsql;
-    """
-    add_household = """
-    CREATE OR REPLACE FUNCTION dashboard_tally_household(
-        cc varchar, s varchar, y integer, h bigint, p bigint) RETURNS void AS $$
-    BEGIN
-        INSERT INTO dashboard_householdtally AS t
-            (county_code, status, exit_year, households, people)
-        VALUES (cc, s, COALESCE(y, 0), h, p)
+            days = t.days + EXCLUDED.days;"""
+    elif kind == "participant":
+        rows = _signed(events, "SELECT x.activity_id, {sign} AS sign FROM {rows} x")
+        body = f"""
+        INSERT INTO dashboard_activitytally AS t (campaign_id, county_code, kind, state, grain,
+            day, entries, persons, quantity, amount, days)
+        SELECT r.campaign_id, r.county_code, r.kind, r.state, g.grain, {day}, 0, SUM(r.sign),
+            0, 0, 0
+        FROM (SELECT a.campaign_id, a.county_code, a.kind, a.state, a.date, s.sign
+              FROM ({rows}) s JOIN ledger_activity a ON a.id = s.activity_id) r
+        CROSS JOIN {cells}
+        WHERE r.state <> 'returned'
+        GROUP BY 1, 2, 3, 4, 5, 6
+        HAVING SUM(r.sign) <> 0
+        ON CONFLICT (campaign_id, county_code, kind, state, grain, day) DO UPDATE SET
+            persons = t.persons + EXCLUDED.persons;"""
+    elif kind == "household":
+        rows = _signed(
+            events,
+            "SELECT x.county_code, x.status, COALESCE(x.exit_year, 0) AS exit_year,"
+            " {sign} AS sign, (SELECT COUNT(*) FROM registry_person p"
+            " WHERE p.household_id = x.id) AS n FROM {rows} x",
+        )
+        body = f"""
+        INSERT INTO dashboard_householdtally AS t (county_code, status, exit_year, households,
+            people)
+        SELECT r.county_code, r.status, r.exit_year, SUM(r.sign), SUM(r.sign * r.n)
+        FROM ({rows}) r
+        GROUP BY 1, 2, 3
+        HAVING SUM(r.sign) <> 0 OR SUM(r.sign * r.n) <> 0
         ON CONFLICT (county_code, status, exit_year) DO UPDATE SET
             households = t.households + EXCLUDED.households,
-            people = t.people + EXCLUDED.people;
-    END $$ LANGUAGE plpgsql;
-    """
-    household = """
-    CREATE OR REPLACE FUNCTION dashboard_household_changed() RETURNS trigger AS $$
-    DECLARE n bigint;
-    BEGIN
-        IF TG_OP = 'UPDATE' AND (OLD.county_code, OLD.status, OLD.exit_year)
-            IS NOT DISTINCT FROM (NEW.county_code, NEW.status, NEW.exit_year) THEN
-            RETURN NULL;
-        END IF;
-        IF TG_OP IN ('UPDATE', 'DELETE') THEN
-            SELECT COUNT(*) INTO n FROM registry_person WHERE household_id = OLD.id;
-            PERFORM dashboard_tally_household(OLD.county_code, OLD.status, OLD.exit_year, -1, -n);
-        END IF;
-        IF TG_OP IN ('UPDATE', 'INSERT') THEN
-            SELECT COUNT(*) INTO n FROM registry_person WHERE household_id = NEW.id;
-            PERFORM dashboard_tally_household(NEW.county_code, NEW.status, NEW.exit_year, 1, n);
-        END IF;
+            people = t.people + EXCLUDED.people;"""
+    else:
+        rows = _signed(events, "SELECT x.household_id, {sign} AS sign FROM {rows} x")
+        body = f"""
+        INSERT INTO dashboard_householdtally AS t (county_code, status, exit_year, households,
+            people)
+        SELECT h.county_code, h.status, COALESCE(h.exit_year, 0), 0, SUM(s.sign)
+        FROM ({rows}) s JOIN registry_household h ON h.id = s.household_id
+        GROUP BY 1, 2, 3
+        HAVING SUM(s.sign) <> 0
+        ON CONFLICT (county_code, status, exit_year) DO UPDATE SET
+            people = t.people + EXCLUDED.people;"""
+    name = f"dashboard_{kind}_{event.lower()}"
+    return f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$
+    BEGIN {body}
         RETURN NULL;
-    END $$ LANGUAGE plpgsql;
-    """
-    person = """
-    CREATE OR REPLACE FUNCTION dashboard_person_changed() RETURNS trigger AS $$
-    DECLARE h record;
-    BEGIN
-        IF TG_OP = 'UPDATE' AND OLD.household_id = NEW.household_id THEN RETURN NULL; END IF;
-        IF TG_OP IN ('UPDATE', 'DELETE') THEN
-            SELECT * INTO h FROM registry_household WHERE id = OLD.household_id;
-            IF FOUND THEN
-                PERFORM dashboard_tally_household(h.county_code, h.status, h.exit_year, 0, -1);
-            END IF;
-        END IF;
-        IF TG_OP IN ('UPDATE', 'INSERT') THEN
-            SELECT * INTO h FROM registry_household WHERE id = NEW.household_id;
-            IF FOUND THEN
-                PERFORM dashboard_tally_household(h.county_code, h.status, h.exit_year, 0, 1);
-            END IF;
-        END IF;
-        RETURN NULL;
-    END $$ LANGUAGE plpgsql;
-    """
-    triggers = [
-        ("ledger_activity", "dashboard_activity_changed"),
-        ("ledger_activityparticipant", "dashboard_participant_changed"),
-        ("registry_household", "dashboard_household_changed"),
-        ("registry_person", "dashboard_person_changed"),
-    ]
-    return [add_activity, activity, participant, add_household, household, person] + [
-        f"""DROP TRIGGER IF EXISTS {function} ON {table};
-        CREATE TRIGGER {function} AFTER INSERT OR UPDATE OR DELETE ON {table}
-        FOR EACH ROW EXECUTE FUNCTION {function}()"""
-        for table, function in triggers
-    ]
+    END $$ LANGUAGE plpgsql"""
+
+
+def _pg_sql() -> list[str]:
+    statements = []
+    for table, kind in PG_TABLES.items():
+        for event, transition in PG_EVENTS.items():
+            name = f"dashboard_{kind}_{event.lower()}"
+            referencing = " ".join(
+                f"{'OLD' if t == 'old_rows' else 'NEW'} TABLE AS {t}" for t in transition
+            )
+            statements.append(_pg_function(kind, event))
+            statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            statements.append(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {referencing}"
+                f" FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+            )
+    return statements
 
 
 def _sqlite_activity_upsert(row: str, sign: str, persons: str) -> str:
@@ -478,7 +463,7 @@ def triggers_missing() -> bool:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT COUNT(*) FROM pg_trigger WHERE tgname LIKE 'dashboard_%%'")
-            return cursor.fetchone()[0] < 4
+            return cursor.fetchone()[0] < 12
         cursor.execute(
             "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'dashboard_%'"
         )
@@ -501,22 +486,21 @@ def ensure_triggers(**kwargs: Any) -> None:
             install_triggers()
 
 
-TRIGGER_NAMES = {
-    "postgresql": [
-        ("ledger_activity", "dashboard_activity_changed"),
-        ("ledger_activityparticipant", "dashboard_participant_changed"),
-        ("registry_household", "dashboard_household_changed"),
-        ("registry_person", "dashboard_person_changed"),
-    ],
-}
-
-
 def drop_triggers() -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            for table, function in TRIGGER_NAMES["postgresql"]:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {function} ON {table}")
-                cursor.execute(f"DROP FUNCTION IF EXISTS {function}()")
+            cursor.execute(
+                "SELECT tgname, tgrelid::regclass::text FROM pg_trigger"
+                " WHERE tgname LIKE 'dashboard_%%'"
+            )
+            for name, table in cursor.fetchall():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            cursor.execute(
+                "SELECT proname FROM pg_proc WHERE proname LIKE 'dashboard_%%'"
+                " AND pronamespace = 'public'::regnamespace"
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f"DROP FUNCTION IF EXISTS {name} CASCADE")
             return
         for table in ("activity", "participant", "household", "person"):
             for event in ("inserted", "deleted", "updated"):
