@@ -26,6 +26,7 @@ from bangfu.accounts.choices import Role
 from bangfu.accounts.models import User
 from bangfu.campaigns.choices import PairingKind, PairingOrigin
 from bangfu.campaigns.models import AllocationTarget, Campaign, Pairing
+from bangfu.coops.demo import build_coop
 from bangfu.dashboard.figures import FIGURE_KEYS
 from bangfu.geo.choices import Level
 from bangfu.geo.models import Region, VillageYear
@@ -1790,6 +1791,7 @@ def build(seed: int = 1, scale: float = 1.0, stdout: TextIO | None = None) -> Sc
         b.log("problems, projects, targets")
         users = b.users_stage()
         b.log("users")
+        build_coop(b)  # the seed's bee-keeping cooperative (资金折股), after the registry
     if connection.vendor == "postgresql":
         # Fresh tables have no planner statistics; without them the first pages plan badly.
         with connection.cursor() as cursor:
