@@ -1,0 +1,148 @@
+"""Personal data is masked on pages, in history, in exports and in the API; a reveal (the 显示
+button) and an unmasked export are written to the access log, which the office browses."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from bangfu.accounts.models import AccessKind, AccessLog
+from bangfu.core.personal import can_see_personal_data, mask, personal_fields
+from bangfu.orgs.models import Member
+from bangfu.registry.models import Household, Person
+
+PHONE = "13812345678"
+
+
+def _reveal_url(obj, field):
+    return reverse(
+        "accounts:reveal", args=[obj._meta.app_label, obj._meta.model_name, obj.pk, field]
+    )
+
+
+def test_helpers_mask_and_tell_who_may_see(world):
+    assert mask(PHONE) == "138****5678"
+    assert mask("520524197005010032") == "520524********0032"
+    assert personal_fields(Person) == ("id_number",)
+    assert set(personal_fields(Household)) == {"phone", "bank_account"}
+    assert personal_fields(Member) == ("phone",)
+    assert can_see_personal_data(world.users["office"])
+    assert not can_see_personal_data(world.users["unit_a"])
+    assert not can_see_personal_data(None)
+
+
+def test_pages_mask_for_everyone_and_offer_the_button_only_to_the_right(login, world):
+    world.member_a.phone = PHONE
+    world.member_a.save()
+    url = reverse("orgs:member_detail", args=[world.member_a.pk])
+    for name in ("unit_a", "office"):
+        body = login(name).get(url).content.decode()
+        assert PHONE not in body
+        assert "138****5678" in body
+    assert _reveal_url(world.member_a, "phone") in login("office").get(url).content.decode()
+    assert _reveal_url(world.member_a, "phone") not in login("unit_a").get(url).content.decode()
+    # The household page's people table too.
+    page = login("office").get(reverse("registry:household_detail", args=[world.household_a.pk]))
+    assert world.person_a.id_number not in page.content.decode()
+    assert not AccessLog.objects.exists(), "looking at a page reveals nothing"
+
+
+def test_history_masks_personal_data_even_for_the_office(login, world):
+    world.member_a.phone = PHONE
+    world.member_a.save()
+    body = login("office").get(reverse("orgs:member_detail", args=[world.member_a.pk]))
+    assert PHONE not in body.content.decode()
+
+
+def test_a_reveal_answers_the_value_and_is_logged(login, world):
+    client = login("office")
+    url = _reveal_url(world.person_a, "id_number")
+    response = client.post(url, REMOTE_ADDR="10.1.2.3")
+    assert response.status_code == 200
+    assert world.person_a.id_number in response.content.decode()
+    log = AccessLog.objects.get()
+    assert log.user == world.users["office"]
+    assert log.kind == AccessKind.REVEAL
+    assert log.content_type.model_class() is Person
+    assert log.object_id == world.person_a.pk
+    assert log.fields == ["id_number"]
+    assert log.address == "10.1.2.3"
+
+
+def test_a_reveal_needs_post_the_right_scope_and_a_personal_field(login, world):
+    url = _reveal_url(world.person_a, "id_number")
+    assert login("office").get(url).status_code == 405
+    assert login("unit_a").post(url).status_code == 403
+    assert login("office").post(_reveal_url(world.person_a, "name")).status_code == 404
+    # A user with the right sees only their own scope.
+    unit_a = world.users["unit_a"]
+    unit_a.user_permissions.add(
+        Permission.objects.get(codename="view_personal_data", content_type__app_label="registry")
+    )
+    client = login("unit_a")
+    household_b_person = world.household_b.people.get()
+    assert client.post(_reveal_url(household_b_person, "id_number")).status_code == 404
+    assert client.post(_reveal_url(world.person_a, "id_number")).status_code == 200
+    assert AccessLog.objects.count() == 1
+    assert client.post("/accounts/reveal/auth/user/1/password/").status_code == 404
+
+
+def _csv_rows(response) -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_exports_mask_without_the_right_and_log_unmasked_ones(login, world):
+    number = world.person_a.id_number
+    url = reverse("registry:household_list")
+    masked = _csv_rows(login("unit_a").get(url, {"_export": "csv"}))
+    assert number not in str(masked) and mask(number) in str(masked)
+    assert not AccessLog.objects.exists()
+
+    rows = _csv_rows(
+        login("office").get(url, {"_export": "csv", "q": "张龙"}, REMOTE_ADDR="10.9.9.9")
+    )
+    assert number in str(rows)
+    log = AccessLog.objects.get()
+    assert log.kind == AccessKind.EXPORT
+    assert log.content_type.model_class() is Household
+    assert log.export_format == "csv"
+    assert log.filters == {"q": "张龙"}
+    assert log.row_count == 1
+    assert "id_number" in log.fields
+    assert log.address == "10.9.9.9"
+
+
+def test_member_list_export_logs_for_the_office(login, world):
+    world.member_a.phone = PHONE
+    world.member_a.save()
+    response = login("office").get(reverse("orgs:member_list"), {"_export": "xlsx"})
+    assert response.status_code == 200
+    log = AccessLog.objects.get()
+    assert (log.kind, log.export_format, log.fields) == (AccessKind.EXPORT, "xlsx", ["phone"])
+    assert log.row_count == Member.objects.count()
+
+
+def test_the_api_masks_without_the_right(login, world):
+    world.member_a.phone = PHONE
+    world.member_a.save()
+    url = f"/api/v1/orgs/members/{world.member_a.pk}/"
+    assert login("unit_a").get(url).json()["phone"] == "138****5678"
+
+
+def test_the_office_browses_and_filters_the_access_log(login, world):
+    office = login("office")
+    office.post(_reveal_url(world.person_a, "id_number"))
+    office.get(reverse("orgs:member_list"), {"_export": "csv"})
+    url = reverse("accounts:accesslog_list")
+    page = office.get(url)
+    assert page.status_code == 200
+    assert page.context["table"].paginator.count == 2
+    reveals = office.get(url, {"kind": "reveal"})
+    assert reveals.context["table"].paginator.count == 1
+    assert "张龙" in reveals.content.decode()
+    assert office.get(url, {"user": world.users["unit_a"].pk}).context["table"].paginator.count == 0
+    assert login("unit_a").get(url).status_code == 403
