@@ -89,24 +89,34 @@ def region_name(prefix: str) -> str:
     return region.full_name()
 
 
-def scope_phrase(slice_: FigureSlice) -> str:
+def subject_unit(slice_: FigureSlice) -> Unit | None:
+    """The unit the bulletin speaks of: the slice's, or the user's when a unit is all they see."""
+    unit_id = slice_.unit_id
+    scope = getattr(slice_.user, "scope", None)
+    if unit_id is None and scope is not None and scope.unit_id and not scope.branch_id:
+        unit_id = scope.unit_id
+    return Unit.objects.filter(pk=unit_id).first() if unit_id else None
+
+
+def scope_phrase(slice_: FigureSlice, unit: Unit | None = None) -> str:
     """Who and where the bulletin covers, for its subtitle."""
     parts = []
-    if slice_.unit_id:
-        parts.append(Unit.objects.get(pk=slice_.unit_id).name)
+    if unit is not None:
+        parts.append(unit.name)
     if slice_.region_prefix:
         parts.append(region_name(slice_.region_prefix))
     return (", " if _english() else ",").join(parts) if parts else _("全部单位和地区")
 
 
-def headline(slice_: FigureSlice, values: dict[str, int | Decimal]) -> str:
+def headline(
+    slice_: FigureSlice, values: dict[str, int | Decimal], unit: Unit | None = None
+) -> str:
     """The figures paragraph, like the seed's: every non-zero figure in one sentence."""
     v = {key: _count(n) for key, n in values.items()}
     lead = _("据统计,{period}").format(period=period_phrase(slice_))
     if slice_.region_prefix:
         lead += _(",在{region}").format(region=region_name(slice_.region_prefix))
-    if slice_.unit_id:
-        unit = Unit.objects.get(pk=slice_.unit_id)
+    if unit is not None:
         pairing = _("{unit}已有{branches}个机关党支部结对帮扶{villages}个村").format(
             unit=unit.name, branches=v["branches_paired"], villages=v["villages_paired"]
         )
@@ -166,7 +176,8 @@ def build_bulletin(slice_: FigureSlice, today: datetime.date | None = None) -> B
     """The bulletin for a slice (already scoped to its user)."""
     today = today or datetime.date.today()
     values = compute_figures(slice_)
-    paragraphs = [headline(slice_, values)]
+    unit = subject_unit(slice_)
+    paragraphs = [headline(slice_, values, unit)]
     extra = outlook(slice_)
     if extra:
         paragraphs.append(extra)
@@ -178,7 +189,7 @@ def build_bulletin(slice_: FigureSlice, today: datetime.date | None = None) -> B
     return Bulletin(
         title=_("{campaign}工作简报").format(campaign=quoted(slice_.campaign.name)),
         subtitle=_("范围:{scope}    期间:{start}至{end}").format(
-            scope=scope_phrase(slice_),
+            scope=scope_phrase(slice_, unit),
             start=long_date(slice_.date_from or slice_.campaign.start),
             end=long_date(slice_.date_to or min(today, slice_.campaign.end)),
         ),
@@ -262,6 +273,7 @@ def write_pdf(bulletin: Bulletin, target: IO[bytes]) -> None:
         ),
         "heading": ParagraphStyle("heading", fontName=font, fontSize=13, leading=20),
         "cell": ParagraphStyle("cell", fontName=font, fontSize=10, leading=14, **wrap),
+        "number": ParagraphStyle("number", fontName=font, fontSize=10, leading=14, alignment=2),
         "footer": ParagraphStyle("footer", fontName=font, fontSize=8, leading=12, **wrap),
     }
     story: list[Any] = [
@@ -274,7 +286,7 @@ def write_pdf(bulletin: Bulletin, target: IO[bytes]) -> None:
         story += [Paragraph(_escape(text), body), Spacer(1, 3 * mm)]
     story += [Spacer(1, 3 * mm), Paragraph(_escape(_("主要数字")), styles["heading"])]
     rows = [
-        [Paragraph(_escape(label), styles["cell"]), Paragraph(_escape(value), styles["cell"])]
+        [Paragraph(_escape(label), styles["cell"]), Paragraph(_escape(value), styles["number"])]
         for label, value in bulletin.figures
     ]
     table = Table(rows, colWidths=[110 * mm, 50 * mm])

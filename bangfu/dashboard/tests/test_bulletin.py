@@ -226,7 +226,7 @@ def test_a_unit_bulletin_never_mentions_another_unit(busy: World, login: Any) ->
     page = client.get(reverse("dashboard:bulletin")).content.decode()
     assert "据统计" in page
     assert "总工会" not in page and "1.93亿元" not in page
-    assert "贵州省档案局已有" not in page  # a unit user's bulletin covers its scope, not a unit
+    assert "贵州省档案局已有1个机关党支部结对帮扶1个村" in page  # all it sees is its unit
     crafted = client.get(reverse("dashboard:bulletin"), {"unit": busy.unit_a.pk})
     assert "总工会" not in crafted.content.decode()
     download = client.get(
