@@ -7,6 +7,7 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
+from bangfu.coops.tests.factories import one_of_each as coop_objects
 from bangfu.core.changelog import change_context
 from bangfu.core.models import BaseModel, ObjectChange
 from bangfu.geo.models import VillageYear
@@ -79,6 +80,7 @@ def _extra_objects(world):
             activity=world.activity_a, image="ledger/photos/a.jpg", thumbnail="ledger/photos/t.jpg"
         ),
         world.campaign.targets.create(unit=world.unit_a, kind="branch_village", target=2),
+        *coop_objects(world),
     ]
 
 
