@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections import Counter
 from decimal import Decimal
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from bangfu.campaigns.choices import PairingKind
 from bangfu.campaigns.models import AllocationTarget, Pairing
@@ -239,3 +241,77 @@ def test_autonomous_divisions_get_their_short_names_on_the_axis(ledger: World, l
     data = _get(login("office"), "regions")
     assert data["short_categories"] == ["毕节市", "黔南州"]
     assert data["categories"] == ["毕节市", "黔南布依族苗族自治州"]  # the table keeps the name
+
+
+# --- In a real Chromium: charts drawn from the JSON, tables beside them, PNG export --------
+
+
+def _log_in(page: Any, username: str) -> None:
+    from bangfu.conftest import PASSWORD
+
+    page.goto("/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+@pytest.mark.browser
+def test_charts_draw_with_their_tables_and_export_png(page: Any, live_world: World) -> None:
+    _log_in(page, "office")
+    page.goto(reverse("dashboard:charts"))
+    for name in CHART_NAMES:
+        panel = page.get_by_test_id(f"chart-{name}")
+        if name == "units":  # no targets in this world: the panel says so
+            expect(panel).to_contain_text("本范围内暂无数据")
+            continue
+        expect(panel).to_have_attribute("data-ready", "1")
+        assert panel.locator("canvas").count() >= 1
+    kinds = page.get_by_test_id("chart-kinds")
+    row = kinds.get_by_role("row", name=re.compile("党员服务"))
+    expect(row).to_contain_text("2")
+    # The toolbox offers "save as image"; the chart renders to a PNG.
+    png = page.evaluate(
+        """() => {
+        const el = document.querySelector('[data-testid=chart-kinds] [data-chart]');
+        const chart = echarts.getInstanceByDom(el);
+        const saving = chart.getOption().toolbox[0].feature.saveAsImage;
+        return saving ? chart.getDataURL({type: 'png'}) : '';
+    }"""
+    )
+    assert png.startswith("data:image/png;base64,")
+
+
+@pytest.mark.browser
+def test_map_point_opens_its_village(page: Any, live_world: World) -> None:
+    _log_in(page, "office")
+    page.goto(reverse("dashboard:map"))
+    panel = page.get_by_test_id("village-map")
+    expect(panel).to_have_attribute("data-ready", "1")
+    expect(panel.locator("[data-status-count=visited]")).to_have_text("2")
+    data = page.evaluate("() => fetch('/dashboard/map.json').then(r => r.json())")
+    baoshan = next(v for v in data["villages"] if v[2] == "宝山村")
+    x, y = page.evaluate(
+        """([lng, lat]) => {
+        const chart = echarts.getInstanceByDom(document.querySelector('[data-map-panel] [data-chart]'));
+        return chart.convertToPixel({geoIndex: 0}, [lng, lat]);
+    }""",
+        [baoshan[3], baoshan[4]],
+    )
+    box = panel.locator("[data-chart]").bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_url(re.compile(rf"/geo/regions/{baoshan[0]}/$"))
+    expect(page.get_by_role("heading", name=re.compile("宝山村"))).to_be_visible()
+
+
+@pytest.mark.browser
+def test_phone_puts_the_table_below_the_chart(phone_page: Any, live_world: World) -> None:
+    page = phone_page
+    _log_in(page, "office")
+    page.goto(reverse("dashboard:charts"))
+    panel = page.get_by_test_id("chart-kinds")
+    expect(panel).to_have_attribute("data-ready", "1")
+    chart = panel.locator("[data-chart]").bounding_box()
+    table = panel.locator("table").bounding_box()
+    assert table["y"] >= chart["y"] + chart["height"]
+    assert table["width"] <= 375

@@ -94,6 +94,15 @@
     target.replaceChildren(t);
   }
 
+  // Marks the panel drawn once the chart has finished rendering (animations included).
+  function ready(chart, panel) {
+    const done = () => {
+      panel.dataset.ready = "1";
+      chart.off("finished", done);
+    };
+    chart.on("finished", done);
+  }
+
   function fail(panel, message) {
     panel.querySelector("[data-chart-status]").textContent = message;
   }
@@ -114,9 +123,10 @@
     if (data.chart === "hbar") {
       el.style.height = Math.max(240, 24 * Math.min(MAX_BARS, data.categories.length) + 60) + "px";
     }
-    init(el).setOption(option(data, el.clientWidth));
+    const chart = init(el);
+    ready(chart, panel);
+    chart.setOption(option(data, el.clientWidth));
     table(panel.querySelector("[data-chart-table]"), data);
-    panel.dataset.ready = "1";
   }
 
   async function drawMap(panel) {
@@ -157,6 +167,7 @@
       opt.yAxis = { type: "value", scale: true, name: "N" };
     }
     const chart = init(el);
+    ready(chart, panel);
     chart.setOption(opt);
     chart.on("click", (p) => {
       if (p.data && p.data.pk) window.location.href = link.replace("{pk}", p.data.pk);
@@ -167,7 +178,6 @@
     });
     panel.querySelector("[data-unplaced]").textContent = fmt(data.unplaced);
     panel.querySelector("[data-approximate]").textContent = fmt(data.approximate);
-    panel.dataset.ready = "1";
   }
 
   document.addEventListener("DOMContentLoaded", () => {
