@@ -3,6 +3,7 @@
 //   data-autosubmit              on a field: submit its form when it changes
 //   data-clear-on-change="name"  with data-autosubmit: empty the form's field `name` first
 //   data-check-all="name"        on a checkbox: tick or untick every checkbox named `name`
+//   data-check="name"            on a button: tick every checkbox named `name`
 document.addEventListener("change", function (event) {
   var field = event.target;
   if (!(field instanceof Element)) return;
@@ -18,4 +19,13 @@ document.addEventListener("change", function (event) {
     if (field.form.requestSubmit) field.form.requestSubmit();
     else field.form.submit();
   }
+});
+
+document.addEventListener("click", function (event) {
+  var button = event.target instanceof Element && event.target.closest("[data-check]");
+  if (!button) return;
+  var name = button.getAttribute("data-check");
+  document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (box) {
+    box.checked = true;
+  });
 });
