@@ -42,6 +42,7 @@ class IndicatorForm(BaseModelForm):
             "params",
             "weight",
             "target",
+            "branch_target",
             "zero_at",
             "max_points",
             "min_points",

@@ -148,6 +148,14 @@ class Indicator(BaseModel):
     target = models.DecimalField(
         _("满分目标值"), max_digits=14, decimal_places=2, null=True, blank=True
     )
+    branch_target = models.DecimalField(
+        _("党支部满分目标值"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("考核党支部时的满分目标值(如项目数、资金额);不填则与单位相同。"),
+    )
     zero_at = models.DecimalField(
         _("零分值"),
         max_digits=14,
@@ -182,6 +190,12 @@ class Indicator(BaseModel):
     def changelog_parent(self) -> Scheme:
         return self.scheme
 
+    def target_for(self, subject: str) -> Decimal:
+        """The value that earns full marks: a branch's own target if set, else the unit's."""
+        if subject == "branch" and self.branch_target is not None:
+            return self.branch_target
+        return self.target
+
     @property
     def cap(self) -> Decimal:
         return self.weight if self.max_points is None else self.max_points
@@ -203,6 +217,8 @@ class Indicator(BaseModel):
                 errors["target"] = _("请填写满分目标值。")
             elif self.target == self.zero_at:
                 errors["target"] = _("满分目标值不能等于零分值。")
+            if self.branch_target is not None and self.branch_target == self.zero_at:
+                errors["branch_target"] = _("满分目标值不能等于零分值。")
         if self.min_points is not None and self.min_points > self.cap:
             errors["min_points"] = _("得分下限不能高于得分上限。")
         if errors:

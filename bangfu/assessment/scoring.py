@@ -21,13 +21,16 @@ from bangfu.assessment.models import Indicator, Scheme
 CENT = Decimal("0.01")
 
 
-def points_for(indicator: Indicator, value: Decimal | None) -> Decimal | None:
-    """A measured value's points: linear from `zero_at` (0 points) to `target` (the weight),
+def points_for(
+    indicator: Indicator, value: Decimal | None, subject: str = Subject.UNIT
+) -> Decimal | None:
+    """A measured value's points: linear from `zero_at` (0 points) to the target (the weight),
     held between the indicator's floor and cap. None stays None (the indicator does not apply).
     """
     if value is None:
         return None
-    span = indicator.target - indicator.zero_at
+    target = Decimal(indicator.target_for(subject))
+    span = target - indicator.zero_at
     raw = indicator.weight * (Decimal(value) - indicator.zero_at) / span
     held = min(Decimal(indicator.cap), max(Decimal(indicator.min_points), raw))
     return held.quantize(CENT, ROUND_HALF_UP)
@@ -170,7 +173,7 @@ def compute(scheme: Scheme, subject: str = Subject.UNIT) -> list[Row]:
         values = measure.values(scheme.campaign, period, subject)
         for row in rows:
             value = values.get(row.obj.pk, measure.missing())
-            row.lines.append(Line(indicator, value, points_for(indicator, value)))
+            row.lines.append(Line(indicator, value, points_for(indicator, value, subject)))
     for row in rows:
         row.score = total_score(row.lines, total_weight)
     return rank_and_grade(scheme, rows)

@@ -1792,6 +1792,9 @@ def build(seed: int = 1, scale: float = 1.0, stdout: TextIO | None = None) -> Sc
         users = b.users_stage()
         b.log("users")
         build_coop(b)  # the seed's bee-keeping cooperative (资金折股), after the registry
+        from bangfu.assessment.demo import build_assessment  # the 2016 scheme, frozen results
+
+        build_assessment(b.campaign, seed, User.objects.filter(username="office").first())
     if connection.vendor == "postgresql":
         # Fresh tables have no planner statistics; without them the first pages plan badly.
         with connection.cursor() as cursor:

@@ -279,6 +279,10 @@ def wipe() -> None:
     User.objects.filter(
         username__in=["office", "unit", "branch", "village", "member", "viewer"]
     ).delete()
+    from bangfu.assessment.models import ResultSet, Scheme  # frozen results protect units
+
+    ResultSet.objects.all().delete()
+    Scheme.objects.all().delete()
     Problem.activities.through.objects.all().delete()
     Project.beneficiaries.through.objects.all().delete()
     Activity.households.through.objects.all().delete()
