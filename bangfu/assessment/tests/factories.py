@@ -20,3 +20,20 @@ def make_scheme(world, **options) -> Scheme:
         scheme=scheme, order=2, name="工作创新", kind="manual", weight=Decimal(40)
     )
     return scheme
+
+
+def one_of_each(world) -> list:
+    """One saved instance of every assessment model (for the change-log test)."""
+    from bangfu.assessment.models import AssessmentResult, HandScore, IndicatorScore, ResultSet
+
+    scheme = make_scheme(world)
+    manual = scheme.indicators.get(kind="manual")
+    hand = HandScore.objects.create(indicator=manual, unit=world.unit_a, points=5, comment="好")
+    result_set = ResultSet.objects.create(
+        scheme=scheme, version=1, period_start=world.campaign.start, period_end=world.campaign.end
+    )
+    result = AssessmentResult.objects.create(
+        result_set=result_set, subject="unit", unit=world.unit_a, score=50, grade="fail", rank=1
+    )
+    score = IndicatorScore.objects.create(result=result, indicator=manual, points=5, comment="好")
+    return [scheme, manual, hand, result_set, result, score]

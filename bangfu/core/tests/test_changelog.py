@@ -7,6 +7,7 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
+from bangfu.assessment.tests.factories import one_of_each as assessment_objects
 from bangfu.coops.tests.factories import one_of_each as coop_objects
 from bangfu.core.changelog import change_context
 from bangfu.core.models import BaseModel, ObjectChange
@@ -81,6 +82,7 @@ def _extra_objects(world):
         ),
         world.campaign.targets.create(unit=world.unit_a, kind="branch_village", target=2),
         *coop_objects(world),
+        *assessment_objects(world),
     ]
 
 
@@ -128,6 +130,7 @@ def test_every_domain_model_logs_create_update_and_delete(world):
                         "note",
                         "points",
                         "width",
+                        "score",
                     )
                     if hasattr(obj, f)
                 )
