@@ -381,6 +381,7 @@ def recount_ms(region: str | None) -> float:
 
 def main() -> None:
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
+    os.environ.setdefault("BANGFU_HTTPS", "0")  # server time, not the TLS redirect
     setup_django(database_url())
     build()
     from bangfu.ledger.models import Activity, ActivityParticipant

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.campaigns.choices import PairingKind, PairingState
@@ -176,6 +176,9 @@ class Figure:
     ratio: tuple[str, str] | None = None
     group: str = "headline"
     note: str = ""
+    # Records that are the distinct values of a column of other records (units of pairings):
+    # (those records, the column). The value is then counted there, without the join.
+    distinct: Callable[[FigureSlice], tuple[QuerySet, str]] | None = None
 
     def value(self, slice_: FigureSlice) -> Number:
         """The figure for the slice: from the summary tables where they answer, else counted."""
@@ -185,6 +188,9 @@ class Figure:
             tallied = tallies.figure_value(self, slice_)
             if tallied is not None:
                 return tallied
+        if self.distinct is not None:
+            base, column = self.distinct(slice_)
+            return base.aggregate(n=Count(column, distinct=True))["n"]
         return self.measure(self.records(slice_))
 
     def measure(self, records: QuerySet) -> Number:
@@ -223,30 +229,35 @@ FIGURES: list[Figure] = [
         _("覆盖单位"),
         _("个"),
         lambda s: Unit.objects.filter(pk__in=_ids(_branch_villages(s), "branch__unit_id")),
+        distinct=lambda s: (_branch_villages(s), "branch__unit_id"),
     ),
     Figure(
         "branches_paired",
         _("结对帮村的党支部"),
         _("个"),
         lambda s: Branch.objects.filter(pk__in=_ids(_branch_villages(s), "branch_id")),
+        distinct=lambda s: (_branch_villages(s), "branch_id"),
     ),
     Figure(
         "villages_paired",
         _("结对帮扶的村"),
         _("个"),
         lambda s: Region.objects.filter(pk__in=_ids(_branch_villages(s), "village_id")),
+        distinct=lambda s: (_branch_villages(s), "village_id"),
     ),
     Figure(
         "secretaries",
         _("牵头帮户的支部书记"),
         _("名"),
         lambda s: Member.objects.filter(pk__in=_ids(_secretary_households(s), "member_id")),
+        distinct=lambda s: (_secretary_households(s), "member_id"),
     ),
     Figure(
         "households_helped",
         _("支部书记帮扶的贫困户"),
         _("户"),
         lambda s: Household.objects.filter(pk__in=_ids(_secretary_households(s), "household_id")),
+        distinct=lambda s: (_secretary_households(s), "household_id"),
     ),
     Figure(
         "cadres_stayed",

@@ -58,3 +58,34 @@ class HouseholdTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.county_code} {self.status} {self.exit_year}"
+
+
+class StayTally(models.Model):
+    """Stays (蹲点调研) per campaign, county, member, review state and day ('d'), month ('m')
+    or the whole campaign ('a', `day` 1900-01-01): how many leading cadres stayed is a
+    count of distinct members, which sums cannot give."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    county_code = models.CharField(_("县级代码"), max_length=6)
+    member = models.ForeignKey(
+        "orgs.Member", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    state = models.CharField(_("审核状态"), max_length=10)
+    grain = models.CharField(max_length=1)
+    day = models.DateField()
+    stays = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("蹲点汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "county_code", "member", "state", "grain", "day"],
+                name="staytally_cell",
+            )
+        ]
+        indexes = [models.Index(fields=["campaign", "grain", "day"], name="staytally_period")]
+
+    def __str__(self) -> str:
+        return f"{self.county_code} {self.member_id} {self.state} {self.grain}{self.day}"

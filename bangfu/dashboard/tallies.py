@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from bangfu.dashboard.figures import Figure, FigureSlice
 
 SUMS = ("entries", "persons", "quantity", "amount", "days")
+WHOLE = "1900-01-01"  # the `day` of a stay tally's whole-campaign ('a') cells
 
 # figure key → (tally, measured column, kind or None for all kinds, which states)
 ACTIVITY_FIGURES: dict[str, tuple[str, str | None, str]] = {
@@ -141,6 +142,27 @@ def _household_sums(slice_: FigureSlice, prefix: str) -> list[dict[str, Any]]:
     return cache[key]
 
 
+def _cadres_stayed(slice_: FigureSlice, prefix: str) -> int:
+    """Leading cadres with a counted stay in the slice: distinct members of the stay tally."""
+    from bangfu.dashboard.models import StayTally
+
+    if prefix == "-":
+        return 0
+    qs = StayTally.objects.filter(
+        campaign=slice_.campaign,
+        state__in=slice_.counted_states(),
+        stays__gt=0,
+        member__is_leading_cadre=True,
+    )
+    if prefix:
+        qs = qs.filter(county_code__startswith=prefix)
+    if slice_.date_from is None and slice_.date_to is None:
+        qs = qs.filter(grain="a")
+    else:
+        qs = qs.filter(_period_q(slice_.date_from, slice_.date_to))
+    return qs.values("member_id").distinct().count()
+
+
 def _may_view(slice_: FigureSlice, *perms: str) -> bool:
     user = slice_.user
     return user is None or all(user.has_perm(p) for p in perms)
@@ -164,6 +186,10 @@ def figure_value(figure: Figure, slice_: FigureSlice) -> int | Decimal | None:
             if (kind is None or k == kind) and state in wanted:
                 total += sums[column]
         return total
+    if figure.key == "cadres_stayed":
+        if not _may_view(slice_, "ledger.view_activity", "ledger.view_activityparticipant"):
+            return None
+        return _cadres_stayed(slice_, prefix)
     if figure.key in HOUSEHOLD_FIGURES:
         perms = ["registry.view_household"]
         if figure.key == "poor_people":
@@ -199,6 +225,7 @@ def rebuild() -> None:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM dashboard_activitytally")
         cursor.execute("DELETE FROM dashboard_householdtally")
+        cursor.execute("DELETE FROM dashboard_staytally")
         for grain, day in (("d", "a.date"), ("m", month)):
             cursor.execute(
                 f"""
@@ -213,6 +240,20 @@ def rebuild() -> None:
                            GROUP BY activity_id) p ON p.activity_id = a.id
                 WHERE a.state <> 'returned'
                 GROUP BY a.campaign_id, a.county_code, a.kind, a.state, {day}
+                """
+            )
+        whole = f"DATE '{WHOLE}'" if connection.vendor == "postgresql" else f"'{WHOLE}'"
+        for grain, day in (("d", "a.date"), ("m", month), ("a", whole)):
+            by_day = "" if grain == "a" else f", {day}"
+            cursor.execute(
+                f"""
+                INSERT INTO dashboard_staytally
+                    (campaign_id, county_code, member_id, state, grain, day, stays)
+                SELECT a.campaign_id, a.county_code, p.member_id, a.state, '{grain}', {day},
+                       COUNT(*)
+                FROM ledger_activity a JOIN ledger_activityparticipant p ON p.activity_id = a.id
+                WHERE a.kind = 'stay' AND a.state <> 'returned'
+                GROUP BY a.campaign_id, a.county_code, p.member_id, a.state{by_day}
                 """
             )
         cursor.execute(
@@ -318,11 +359,44 @@ def _pg_function(kind: str, event: str) -> str:
         HAVING SUM(s.sign) <> 0
         ON CONFLICT (county_code, status, exit_year) DO UPDATE SET
             people = t.people + EXCLUDED.people;"""
+    if kind == "activity":
+        stays = _signed(
+            events,
+            "SELECT x.campaign_id, x.county_code, p.member_id, x.state, x.date, {sign} AS sign"
+            " FROM {rows} x JOIN ledger_activityparticipant p ON p.activity_id = x.id"
+            " WHERE x.kind = 'stay'",
+        )
+        body += _pg_stays(stays)
+    elif kind == "participant":
+        stays = _signed(
+            events,
+            "SELECT a.campaign_id, a.county_code, x.member_id, a.state, a.date, {sign} AS sign"
+            " FROM {rows} x JOIN ledger_activity a ON a.id = x.activity_id"
+            " WHERE a.kind = 'stay'",
+        )
+        body += _pg_stays(stays)
     name = f"dashboard_{kind}_{event.lower()}"
     return f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$
     BEGIN {body}
         RETURN NULL;
     END $$ LANGUAGE plpgsql"""
+
+
+def _pg_stays(rows: str) -> str:
+    day = (
+        "CASE g.grain WHEN 'd' THEN r.date WHEN 'm' THEN date_trunc('month', r.date)::date"
+        f" ELSE DATE '{WHOLE}' END"
+    )
+    return f"""
+        INSERT INTO dashboard_staytally AS t (campaign_id, county_code, member_id, state,
+            grain, day, stays)
+        SELECT r.campaign_id, r.county_code, r.member_id, r.state, g.grain, {day}, SUM(r.sign)
+        FROM ({rows}) r CROSS JOIN (VALUES ('d'), ('m'), ('a')) AS g(grain)
+        WHERE r.state <> 'returned'
+        GROUP BY 1, 2, 3, 4, 5, 6
+        HAVING SUM(r.sign) <> 0
+        ON CONFLICT (campaign_id, county_code, member_id, state, grain, day) DO UPDATE SET
+            stays = t.stays + EXCLUDED.stays;"""
 
 
 def _pg_sql() -> list[str]:
@@ -396,6 +470,36 @@ def _sqlite_person_upsert(household_id: str, sign: str) -> str:
             people = people + excluded.people;"""
 
 
+def _sqlite_stays(row: str, member: str, source: str, sign: str) -> str:
+    """Upserts of one stay's participants (or one participant's stay) into the stay tally."""
+    out = []
+    for grain, day in (
+        ("d", f"{row}.date"),
+        ("m", f"date({row}.date, 'start of month')"),
+        ("a", f"'{WHOLE}'"),
+    ):
+        out.append(
+            f"""INSERT INTO dashboard_staytally
+                (campaign_id, county_code, member_id, state, grain, day, stays)
+            SELECT {row}.campaign_id, {row}.county_code, {member}, {row}.state, '{grain}',
+                   {day}, {sign}1
+            {source} AND {row}.kind = 'stay' AND {row}.state <> 'returned'
+            ON CONFLICT (campaign_id, county_code, member_id, state, grain, day) DO UPDATE SET
+                stays = stays + excluded.stays;"""
+        )
+    return "\n".join(out)
+
+
+def _sqlite_activity_stays(row: str, sign: str) -> str:
+    source = f"FROM ledger_activityparticipant p WHERE p.activity_id = {row}.id"
+    return _sqlite_stays(row, "p.member_id", source, sign)
+
+
+def _sqlite_participant_stays(row: str, sign: str) -> str:
+    source = f"FROM ledger_activity a WHERE a.id = {row}.activity_id"
+    return _sqlite_stays("a", f"{row}.member_id", source, sign)
+
+
 def _sqlite_sql() -> list[str]:
     n_old = "(SELECT COUNT(*) FROM ledger_activityparticipant WHERE activity_id = OLD.id)"
     n_new = "(SELECT COUNT(*) FROM ledger_activityparticipant WHERE activity_id = NEW.id)"
@@ -413,23 +517,33 @@ def _sqlite_sql() -> list[str]:
     )
     return [
         f"""CREATE TRIGGER dashboard_activity_inserted AFTER INSERT ON ledger_activity BEGIN
-            {_sqlite_activity_upsert("NEW", "", n_new)} END""",
+            {_sqlite_activity_upsert("NEW", "", n_new)}
+            {_sqlite_activity_stays("NEW", "")} END""",
         f"""CREATE TRIGGER dashboard_activity_deleted AFTER DELETE ON ledger_activity BEGIN
-            {_sqlite_activity_upsert("OLD", "-", "-" + n_old)} END""",
+            {_sqlite_activity_upsert("OLD", "-", "-" + n_old)}
+            {_sqlite_activity_stays("OLD", "-")} END""",
         f"""CREATE TRIGGER dashboard_activity_updated AFTER UPDATE ON ledger_activity
             WHEN {activity_changed} BEGIN
             {_sqlite_activity_upsert("OLD", "-", "-" + n_old)}
-            {_sqlite_activity_upsert("NEW", "", n_new)} END""",
+            {_sqlite_activity_stays("OLD", "-")}
+            {_sqlite_activity_upsert("NEW", "", n_new)}
+            {_sqlite_activity_stays("NEW", "")} END""",
         f"""CREATE TRIGGER dashboard_participant_inserted AFTER INSERT
             ON ledger_activityparticipant BEGIN
-            {_sqlite_participant_upsert("NEW.activity_id", "")} END""",
+            {_sqlite_participant_upsert("NEW.activity_id", "")}
+            {_sqlite_participant_stays("NEW", "")} END""",
         f"""CREATE TRIGGER dashboard_participant_deleted AFTER DELETE
             ON ledger_activityparticipant BEGIN
-            {_sqlite_participant_upsert("OLD.activity_id", "-")} END""",
-        f"""CREATE TRIGGER dashboard_participant_updated AFTER UPDATE
-            ON ledger_activityparticipant WHEN OLD.activity_id IS NOT NEW.activity_id BEGIN
             {_sqlite_participant_upsert("OLD.activity_id", "-")}
-            {_sqlite_participant_upsert("NEW.activity_id", "")} END""",
+            {_sqlite_participant_stays("OLD", "-")} END""",
+        f"""CREATE TRIGGER dashboard_participant_updated AFTER UPDATE
+            ON ledger_activityparticipant
+            WHEN OLD.activity_id IS NOT NEW.activity_id OR OLD.member_id IS NOT NEW.member_id
+            BEGIN
+            {_sqlite_participant_upsert("OLD.activity_id", "-")}
+            {_sqlite_participant_stays("OLD", "-")}
+            {_sqlite_participant_upsert("NEW.activity_id", "")}
+            {_sqlite_participant_stays("NEW", "")} END""",
         f"""CREATE TRIGGER dashboard_household_inserted AFTER INSERT ON registry_household BEGIN
             {_sqlite_household_upsert("NEW", "", p_new)} END""",
         f"""CREATE TRIGGER dashboard_household_deleted AFTER DELETE ON registry_household BEGIN
@@ -458,16 +572,26 @@ def install_triggers() -> None:
     rebuild()
 
 
+def expected_triggers() -> set[str]:
+    if connection.vendor == "postgresql":
+        return {f"dashboard_{k}_{e.lower()}" for k in PG_TABLES.values() for e in PG_EVENTS}
+    return {
+        f"dashboard_{t}_{e}"
+        for t in ("activity", "participant", "household", "person")
+        for e in ("inserted", "deleted", "updated")
+    }
+
+
 def triggers_missing() -> bool:
     """Whether a trigger is gone: SQLite drops a table's triggers when a migration rebuilds it."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT COUNT(*) FROM pg_trigger WHERE tgname LIKE 'dashboard_%%'")
-            return cursor.fetchone()[0] < 12
-        cursor.execute(
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'dashboard_%'"
-        )
-        return cursor.fetchone()[0] < 12
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'dashboard%'")
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'dashboard%'"
+            )
+        return not expected_triggers() <= {name for (name,) in cursor.fetchall()}
 
 
 def ensure_triggers(**kwargs: Any) -> None:
@@ -479,9 +603,10 @@ def ensure_triggers(**kwargs: Any) -> None:
     except DatabaseError:
         return
     if missing:
-        from bangfu.dashboard.models import ActivityTally
+        from bangfu.dashboard.models import ActivityTally, HouseholdTally, StayTally
 
-        if ActivityTally._meta.db_table in connection.introspection.table_names():
+        tables = set(connection.introspection.table_names())
+        if {m._meta.db_table for m in (ActivityTally, HouseholdTally, StayTally)} <= tables:
             drop_triggers()
             install_triggers()
 

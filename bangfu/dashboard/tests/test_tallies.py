@@ -8,11 +8,11 @@ import pytest
 
 from bangfu.dashboard import tallies
 from bangfu.dashboard.figures import ALL_FIGURES, FigureSlice
-from bangfu.dashboard.models import ActivityTally, HouseholdTally
+from bangfu.dashboard.models import ActivityTally, HouseholdTally, StayTally
 from bangfu.dashboard.tests.scenarios import mutate, populate
 
 
-def _cells() -> tuple[dict, dict]:
+def _cells() -> tuple[dict, dict, dict]:
     """Both tables as {cell: sums}, empty cells left out (a decrement leaves zeros behind)."""
     activity = {
         (t.campaign_id, t.county_code, t.kind, t.state, t.grain, str(t.day)): (
@@ -28,9 +28,14 @@ def _cells() -> tuple[dict, dict]:
         (t.county_code, t.status, t.exit_year): (t.households, t.people)
         for t in HouseholdTally.objects.all()
     }
+    stays = {
+        (t.campaign_id, t.county_code, t.member_id, t.state, t.grain, str(t.day)): t.stays
+        for t in StayTally.objects.all()
+    }
     return (
         {k: v for k, v in activity.items() if any(v)},
         {k: v for k, v in household.items() if any(v)},
+        {k: v for k, v in stays.items() if v},
     )
 
 
@@ -39,7 +44,7 @@ def test_tallies_equal_a_recount_after_random_inserts_edits_deletes_and_reviews(
     populate(world, seed)
     mutate(world, seed)
     kept = _cells()
-    assert kept[0] and kept[1]
+    assert kept[0] and kept[1] and kept[2]
     tallies.rebuild()
     assert _cells() == kept
 
@@ -67,7 +72,7 @@ def test_figures_from_tallies_equal_the_records_for_periods_that_cut_months(worl
                 if tallies.figure_value(figure, slice_) is not None:
                     answered += 1
                 assert figure.value(slice_) == figure.value(naive), (figure.key, prefix, start)
-    assert answered == len(periods) * 4 * 12
+    assert answered == len(periods) * 4 * 13
 
 
 def test_tallies_answer_only_where_they_hold_the_whole_answer(world):
