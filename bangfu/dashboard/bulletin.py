@@ -98,13 +98,24 @@ def subject_unit(slice_: FigureSlice) -> Unit | None:
     return Unit.objects.filter(pk=unit_id).first() if unit_id else None
 
 
+def subject_region(slice_: FigureSlice) -> str | None:
+    """The region prefix the bulletin speaks of: the slice's, or the user's region scope
+    below the province (a prefecture's leader reads about their prefecture)."""
+    if slice_.region_prefix:
+        return slice_.region_prefix
+    scope = getattr(slice_.user, "scope", None)
+    prefix = getattr(scope, "region_prefix", None)
+    return prefix if prefix and len(prefix) > CODE_PREFIX_LENGTH["province"] else None
+
+
 def scope_phrase(slice_: FigureSlice, unit: Unit | None = None) -> str:
     """Who and where the bulletin covers, for its subtitle."""
     parts = []
     if unit is not None:
         parts.append(unit.name)
-    if slice_.region_prefix:
-        parts.append(region_name(slice_.region_prefix))
+    region = subject_region(slice_)
+    if region:
+        parts.append(region_name(region))
     return (", " if _english() else ",").join(parts) if parts else _("全部单位和地区")
 
 
@@ -114,8 +125,9 @@ def headline(
     """The figures paragraph, like the seed's: every non-zero figure in one sentence."""
     v = {key: _count(n) for key, n in values.items()}
     lead = _("据统计,{period}").format(period=period_phrase(slice_))
-    if slice_.region_prefix:
-        lead += _(",在{region}").format(region=region_name(slice_.region_prefix))
+    region = subject_region(slice_)
+    if region:
+        lead += _(",在{region}").format(region=region_name(region))
     if unit is not None:
         pairing = _("{unit}已有{branches}个机关党支部结对帮扶{villages}个村").format(
             unit=unit.name, branches=v["branches_paired"], villages=v["villages_paired"]

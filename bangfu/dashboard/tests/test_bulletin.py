@@ -144,6 +144,16 @@ def test_all_units_meeting_their_targets_and_the_middle_case(busy: World) -> Non
     assert "按基本任务分配方案,1个单位已完成全部结对任务,1个单位尚未完成," in text
 
 
+def test_a_region_viewer_reads_about_their_region(busy: World) -> None:
+    viewer = busy.users["viewer_bijie"]
+    bulletin = build_bulletin(FigureSlice(busy.campaign, user=viewer), today=TODAY)
+    assert bulletin.paragraphs[0].startswith(
+        "据统计,“2016年五千行动”开展以来,在毕节市,参与单位1个,已有1个机关党支部结对帮扶1个村,"
+    )
+    assert bulletin.subtitle.startswith("范围:毕节市 ")
+    assert "乐邦" not in bulletin.text and "黔南" not in bulletin.text
+
+
 def test_numbers_are_formatted_as_chinese_readers_expect(world: World) -> None:
     Activity.objects.create(
         campaign=world.campaign,
