@@ -189,3 +189,30 @@ def test_copy_scheme_to_a_new_year(world):
     assert copy.indicators.count() == 2
     assert not copy.indicators.get(kind="manual").hand_scores.exists()
     assert scheme.indicators.count() == 2
+
+
+def test_scoring_queries_do_not_grow_with_the_number_of_units(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bangfu.campaigns.models import Pairing
+    from bangfu.orgs.models import Branch, Unit
+
+    scheme = make_scheme(world)
+    for subject in (Subject.UNIT, Subject.BRANCH):
+        with CaptureQueriesContext(connection) as before:
+            compute(scheme, subject)
+        for n in range(5):
+            unit = Unit.objects.create(name=f"单位{subject}{n}")
+            branch = Branch.objects.create(unit=unit, name="第一党支部")
+            Pairing.objects.create(
+                campaign=world.campaign,
+                kind="branch_village",
+                branch=branch,
+                village=world.baoshan,
+                start=datetime.date(2016, 4, 1),
+            )
+        with CaptureQueriesContext(connection) as after:
+            rows = compute(scheme, subject)
+        assert len(rows) > 2
+        assert len(after.captured_queries) == len(before.captured_queries)
