@@ -93,8 +93,9 @@ class FigureSliceForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].widget.attrs["onchange"] = (
-            "this.form.branch.value = ''; this.form.requestSubmit()"
+        # Choosing a unit reloads the page with its branches to choose from (core page.js).
+        self.fields["unit"].widget.attrs.update(
+            {"data-autosubmit": "", "data-clear-on-change": "branch"}
         )
         # Branches are listed for the chosen unit only (a province holds thousands).
         unit = self.data.get("unit") if self.is_bound else None
