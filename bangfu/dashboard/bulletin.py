@@ -169,7 +169,13 @@ def outlook(slice_: FigureSlice) -> str:
     if ranking.rows:
         met = sum(1 for row in ranking.rows if row[2] and row[3] >= row[2])
         left = len(ranking.rows) - met
-        if not left:
+        if len(ranking.rows) == 1:
+            text = (
+                _("按基本任务分配方案,结对任务已全部完成")
+                if met
+                else _("按基本任务分配方案,结对任务尚未全部完成")
+            )
+        elif not left:
             text = _("按基本任务分配方案,{n}个单位均已完成全部结对任务").format(n=_count(met))
         elif not met:
             text = _("按基本任务分配方案,{n}个单位尚未完成全部结对任务").format(n=_count(left))

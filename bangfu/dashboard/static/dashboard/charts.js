@@ -61,7 +61,7 @@
       yAxis: horizontal ? category : value,
       series: data.series.map((s) => ({
         type: data.chart === "line" ? "line" : "bar", name: s.name, data: s.data,
-        smooth: false, label: horizontal ? { show: true, position: "insideRight", color: "#fff", formatter: "{c}%" } : undefined,
+        smooth: false, barMaxWidth: 28, label: horizontal ? { show: true, position: "insideRight", color: "#fff", formatter: "{c}%" } : undefined,
       })),
     });
   }
