@@ -102,6 +102,9 @@ def build() -> None:
     if Campaign.objects.filter(name=CAMPAIGN).exists():
         return
     log("building the province-sized scenario (once)…")
+    from bangfu.dashboard import tallies
+
+    tallies.drop_triggers()  # loaded without them, then the tallies are counted once
     rng = np.random.default_rng(2016)
     load_regions()
     all_villages = list(
@@ -339,6 +342,8 @@ def build() -> None:
         for user in (office, unit_user, viewer):
             user.set_password("bangfu2016")
             user.save()
+    log("tallies…")
+    tallies.install_triggers()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")

@@ -4,7 +4,7 @@ each also written to var/bench/<benchmark>.json. BENCH_ROWS scales the registry 
 import subprocess
 import sys
 
-BENCHMARKS = ["bench.registry_import", "bench.solver", "bench.ledger_list"]
+BENCHMARKS = ["bench.registry_import", "bench.solver", "bench.ledger_list", "bench.dashboard"]
 
 if __name__ == "__main__":
     failed = 0
