@@ -17,12 +17,20 @@ SCHEME_NAME = "2016年度“五千行动”专项目标考核"
 # the totals (projects, funds) are in BRANCH_TARGETS: a unit has about eleven branches.
 INDICATORS: list[tuple[str, str, dict, int, str, str, str]] = [
     ("结对任务完成", "pairing_coverage", {}, 20, "60", "100", "按任务分配方案完成五类结对。"),
-    ("走访频次", "visits_per_pairing_month", {}, 15, "0", "0.5", "每个结对每两个月至少走访一次。"),
-    ("问题解决", "problems_solved", {}, 10, "0", "90", "问题清单的解决率。"),
-    ("问题按时解决", "problems_on_time", {}, 10, "0", "80", "在完成时限内解决。"),
-    ("帮扶户脱贫", "households_lifted", {}, 15, "0", "40", "支部书记帮扶户当年脱贫的比例。"),
-    ("谋划引进项目", "projects", {}, 10, "0", "15", "谋划、引进和生成的项目个数。"),
-    ("引进资金", "funds", {}, 10, "0", "150", "引进资金(万元)。"),
+    (
+        "走访频次",
+        "visits_per_pairing_month",
+        {"pairing_kinds": ["branch_village"]},
+        15,
+        "0",
+        "1.5",
+        "每个结对村每月走访一次半为满分。",
+    ),
+    ("问题解决", "problems_solved", {}, 10, "50", "95", "问题清单的解决率。"),
+    ("问题按时解决", "problems_on_time", {}, 10, "40", "90", "在完成时限内解决。"),
+    ("帮扶户脱贫", "households_lifted", {}, 15, "0", "30", "支部书记帮扶户当年脱贫的比例。"),
+    ("谋划引进项目", "projects", {}, 10, "0", "20", "谋划、引进和生成的项目个数。"),
+    ("引进资金", "funds", {}, 10, "0", "250", "引进资金(万元)。"),
 ]
 BRANCH_TARGETS = {"projects": Decimal(2), "funds": Decimal(25)}
 HAND_ITEM = ("工作创新与宣传", 10, "由工委根据单位报送的创新做法和宣传报道评分。")

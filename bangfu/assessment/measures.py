@@ -223,9 +223,11 @@ class PairingCoverage(Measure):
 class VisitsPerPairingMonth(Measure):
     key = "visits_per_pairing_month"
     label = _("结对月均走访次数")
-    explanation = _("考核期内计入统计的走访类台账条数,除以截止日在效的结对数和考核期月数。")
+    explanation = _(
+        "考核期内计入统计的走访类台账条数,除以截止日在效的结对数(可只算某几类结对)和考核期月数。"
+    )
     unit = _("次/对/月")
-    defaults = {"kinds": VISIT_KINDS}
+    defaults = {"kinds": VISIT_KINDS, "pairing_kinds": []}
 
     def _activities(self, campaign, period, params):
         kinds = self.options(params)["kinds"]
@@ -236,7 +238,8 @@ class VisitsPerPairingMonth(Measure):
     def values(self, campaign, period, subject, params=None, only=None):
         key = _key(subject)
         pair_key = _key(subject, "branch__unit_id", "branch_id")
-        pairings = _only(_active_pairings(campaign, period.end), pair_key, only)
+        pairing_kinds = self.options(params)["pairing_kinds"] or None
+        pairings = _only(_active_pairings(campaign, period.end, pairing_kinds), pair_key, only)
         paired = dict(pairings.values_list(pair_key).annotate(n=Count("pk")).order_by())
         visits = _only(self._activities(campaign, period, params), key, only)
         counts = dict(visits.values_list(key).annotate(n=Count("pk")).order_by())

@@ -248,3 +248,18 @@ def test_params_are_checked():
     with pytest.raises(ValueError, match="非负整数"):
         MEASURES["entry_timeliness"].check_params({"days": "7"})
     MEASURES["entry_timeliness"].check_params({"days": 3})
+
+
+def test_visits_per_pairing_month_can_count_only_some_pairing_kinds(world):
+    Pairing.objects.create(
+        campaign=world.campaign,
+        kind="member_service",
+        branch=world.branch_a,
+        member=world.member_a,
+        village=world.baoshan,
+        start=datetime.date(2016, 4, 1),
+    )
+    every = MEASURES["visits_per_pairing_month"]
+    villages = measure_for("visits_per_pairing_month", {"pairing_kinds": ["branch_village"]})
+    assert every.compute(world.unit_a, world.campaign, MAY) == Decimal("0.5")
+    assert villages.compute(world.unit_a, world.campaign, MAY) == Decimal(1)
