@@ -104,3 +104,18 @@ def test_triggers_come_back_after_a_migration_drops_them(world):
         next(f for f in ALL_FIGURES if f.key == "member_visits").value(FigureSlice(world.campaign))
         == 3
     )
+
+
+def test_figures_command_rebuilds_tallies_and_prints_every_figure(world):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    ActivityTally.objects.update(persons=0)  # damaged: the command puts them right
+    out = StringIO()
+    call_command("figures", "--json", "--all", "--rebuild-tallies", stdout=out)
+    printed = json.loads(out.getvalue())
+    assert list(printed) == [f.key for f in ALL_FIGURES]
+    assert printed["member_visits"] == 2
+    assert printed["households_registered"] == 2
