@@ -21,7 +21,9 @@ from bangfu.core.views import ObjectListView
 
 @require_POST
 @login_required
-def reveal(request: HttpRequest, app_label: str, model_name: str, pk: int, field: str) -> HttpResponse:
+def reveal(
+    request: HttpRequest, app_label: str, model_name: str, pk: int, field: str
+) -> HttpResponse:
     """Answer one personal field of one record unmasked, and log that it was shown."""
     if not can_see_personal_data(request.user):
         raise PermissionDenied
@@ -50,9 +52,7 @@ class AccessLogListView(ObjectListView):
     table_class = AccessLogTable
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated and not request.user.has_perm(
-            "accounts.view_accesslog"
-        ):
+        if request.user.is_authenticated and not request.user.has_perm("accounts.view_accesslog"):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
