@@ -27,18 +27,22 @@ serve: install
 	DEBUG=1 $(BIN)/bangfu runserver $(HOST):$(PORT)
 
 SOFFICE ?= $(shell command -v soffice || command -v libreoffice)
+PDFTOTEXT ?= $(shell command -v pdftotext)
+CJKFONT ?= $(shell fc-list :lang=zh file 2>/dev/null | head -1)
 
 test: install
 	@skip=""; missing=""; \
 	if [ -z "$(CHROMIUM)" ]; then skip="$$skip and not browser"; missing="$$missing chromium fonts-wqy-microhei"; fi; \
 	if [ -z "$(SOFFICE)" ]; then skip="$$skip and not libreoffice"; missing="$$missing libreoffice-calc-nogui"; fi; \
+	if [ -z "$(PDFTOTEXT)" ] || [ -z "$(CJKFONT)" ]; then skip="$$skip and not pdf"; missing="$$missing poppler-utils fonts-wqy-microhei"; fi; \
 	if [ -z "$$skip" ]; then \
 		$(BIN)/pytest; \
 	else \
 		$(BIN)/pytest -m "$${skip# and }" && { \
 		echo ""; \
 		echo "NOTE: some tests did NOT run: this machine lacks$$missing."; \
-		echo "      (browser tests need Chromium; one import test needs LibreOffice.)"; \
+		echo "      (browser tests need Chromium; one import test needs LibreOffice; PDF tests need"; \
+		echo "      a Chinese font and poppler-utils.)"; \
 		echo "      To run them: sudo apt-get install$$missing, then 'make test' again."; }; \
 	fi
 

@@ -206,6 +206,7 @@ def test_docx_download_reads_back(busy: World, login: Any) -> None:
     assert cells["结对帮扶的村"] == "2个"
 
 
+@pytest.mark.pdf
 def test_pdf_download_reads_back(busy: World, login: Any, tmp_path: Any) -> None:
     response = login("office").get(reverse("dashboard:bulletin_download", args=["pdf"]))
     assert response.status_code == 200
@@ -225,6 +226,7 @@ def test_pdf_download_reads_back(busy: World, login: Any, tmp_path: Any) -> None
     assert cjk and all(line.split()[-5] == "yes" for line in cjk)  # embedded
 
 
+@pytest.mark.pdf
 def test_pdf_writer_is_the_same_from_code(busy: World) -> None:
     out = io.BytesIO()
     write_pdf(build_bulletin(FigureSlice(busy.campaign), today=TODAY), out)

@@ -167,6 +167,7 @@ def test_submitted_entries_count_when_the_campaign_says_so(ledger: Any, login: A
     assert totals[header.index("人次")] == 4
 
 
+@pytest.mark.pdf
 def test_unit_month_pdf_text_has_the_rows_and_totals_and_embeds_the_font(
     ledger: Any, login: Any, tmp_path: Path
 ) -> None:
@@ -213,6 +214,7 @@ def test_unit_month_pdf_text_has_the_rows_and_totals_and_embeds_the_font(
         assert line.split()[-5] == "yes", line
 
 
+@pytest.mark.pdf
 def test_pdf_repeats_the_table_header_and_numbers_every_page(
     ledger: Any, login: Any, tmp_path: Path
 ) -> None:
@@ -362,6 +364,7 @@ def test_no_chinese_font_fails_with_a_message_naming_the_package(
         pdf._find_font.cache_clear()
 
 
+@pytest.mark.pdf
 def test_configured_font_that_is_not_chinese_is_refused(settings: Any) -> None:
     pdf._find_font.cache_clear()
     settings.BANGFU_PDF_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
