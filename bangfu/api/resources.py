@@ -52,6 +52,8 @@ class Resource:
     form_class: Any = None
     edit_view: Any = None
     form_kwargs: Callable[[Any, dict], dict] = lambda instance, data: {}
+    # Set when a record is created, never changed afterwards (an entry's kind shapes its form).
+    fixed_fields: tuple[str, ...] = ()
 
     @property
     def basename(self) -> str:
@@ -313,6 +315,7 @@ RESOURCES: list[Resource] = [
         form_class=ActivityForm,
         edit_view=ledger_views.ActivityCreateView,
         form_kwargs=lambda instance, data: {"kind": instance.kind or data.get("kind")},
+        fixed_fields=("kind",),
     ),
     Resource(
         Problem,

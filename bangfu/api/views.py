@@ -11,10 +11,10 @@ from typing import Any
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ParseError, PermissionDenied
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
@@ -77,40 +77,41 @@ def error_list(detail: Any, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix or "non_field_errors", str(detail))]
 
 
+BULK_ERRORS = inline_serializer(
+    "BulkErrors",
+    {
+        "errors": serializers.ListField(
+            child=inline_serializer(
+                "BulkError",
+                {
+                    "index": serializers.IntegerField(allow_null=True),
+                    "field": serializers.CharField(),
+                    "reason": serializers.CharField(),
+                },
+            )
+        )
+    },
+)
+
+
+def _bulk_refused(reason: str) -> Response:
+    return Response(
+        {"errors": [{"index": None, "field": "non_field_errors", "reason": reason}]},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
 class BulkCreateMixin:
     """POST a list: every item is checked and saved as one transaction, or none is."""
 
-    @extend_schema(
-        summary="批量创建(全部成功或全部不写入)",
-        request={"application/json": {"type": "array", "items": {"type": "object"}}},
-        responses={
-            201: OpenApiResponse(description="创建的记录(与单条创建的返回相同)"),
-            400: inline_serializer(
-                "BulkErrors",
-                {
-                    "errors": serializers.ListField(
-                        child=inline_serializer(
-                            "BulkError",
-                            {
-                                "index": serializers.IntegerField(allow_null=True),
-                                "field": serializers.CharField(),
-                                "reason": serializers.CharField(),
-                            },
-                        )
-                    )
-                },
-            ),
-        },
-    )
     @action(detail=False, methods=["post"], url_path="bulk", permission_classes=[ModelPermission])
     def bulk(self, request: Request) -> Response:
-        items = request.data
+        try:
+            items = request.data
+        except ParseError as error:
+            return _bulk_refused(str(error.detail))
         if not isinstance(items, list) or not items or len(items) > BULK_LIMIT:
-            reason = _("请提交一个列表,含1到{n}条记录。").format(n=BULK_LIMIT)
-            return Response(
-                {"errors": [{"index": None, "field": "non_field_errors", "reason": reason}]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            return _bulk_refused(_("请提交一个列表,含1到{n}条记录。").format(n=BULK_LIMIT))
         errors: list[dict[str, Any]] = []
         created = []
         with change_context(user=request.user, request_id=getattr(request._request, "id", None)):
@@ -158,4 +159,13 @@ def make_viewset(resource: Resource, bulk: bool = False) -> type[ResourceViewSet
     else:
         attrs["filterset_fields"] = resource.filterset_fields
     name = f"{resource.model.__name__}ViewSet"
-    return type(name, (*bases, ResourceViewSet), attrs)
+    viewset = type(name, (*bases, ResourceViewSet), attrs)
+    if bulk:
+        viewset = extend_schema_view(
+            bulk=extend_schema(
+                summary="批量创建(全部成功或全部不写入)",
+                request=serializer(many=True),
+                responses={201: serializer(many=True), 400: BULK_ERRORS},
+            )
+        )(viewset)
+    return viewset

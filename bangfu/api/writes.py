@@ -37,6 +37,10 @@ def form_data(resource: Any, serializer: Any) -> dict[str, Any]:
     if not isinstance(incoming, dict):
         raise serializers.ValidationError(_("请提交一个对象。"))
     data.update({k: v for k, v in incoming.items() if k in serializer.write_fields})
+    if instance is not None:
+        for name in resource.fixed_fields:
+            if name in incoming and incoming[name] != getattr(instance, name):
+                raise serializers.ValidationError({name: [_("创建后不能修改;请新建一条记录。")]})
     data = {k: ("" if v is None else v) for k, v in data.items()}
     if instance is not None:
         data["loaded_version"] = incoming.get("version") or instance.updated.isoformat()

@@ -143,6 +143,13 @@ def test_update_checks_change_scope_and_version(api: Any, world: Any) -> None:
     assert world.activity_a.summary == "走访,了解春耕"
 
 
+def test_an_entrys_kind_cannot_change(api: Any, world: Any) -> None:
+    url = f"/api/v1/ledger/activities/{world.activity_a.pk}/"
+    response = api("unit_a").patch(url, {"kind": ActivityKind.STAY}, format="json")
+    assert response.status_code == 400
+    assert "kind" in response.json()
+
+
 def test_viewer_may_not_write(api: Any, world: Any) -> None:
     response = api("viewer").post("/api/v1/ledger/activities/", _visit(world), format="json")
     assert response.status_code == 403
