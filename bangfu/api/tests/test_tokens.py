@@ -90,3 +90,8 @@ def test_schema_and_docs_are_served_from_our_own_files(client: Any, world: Any) 
     docs = client.get("/api/v1/docs/").content.decode()
     assert "swagger-ui" in docs
     assert "cdn" not in docs.lower() and "https://" not in docs
+
+
+def test_user_menu_links_to_the_token_page(login: Any) -> None:
+    page = login("member_a").get("/orgs/units/").content.decode()
+    assert 'href="/api/tokens/"' in page
