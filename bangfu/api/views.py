@@ -24,6 +24,13 @@ from bangfu.api.permissions import ModelPermission
 from bangfu.api.resources import Resource
 from bangfu.api.serializers import resource_serializer
 from bangfu.core.changelog import change_context
+from bangfu.core.personal import (
+    can_see_personal_data,
+    exports_unmasked,
+    log_export,
+    log_reveal,
+    personal_fields,
+)
 
 # The largest list the bulk endpoint takes in one all-or-nothing request.
 BULK_LIMIT = 500
@@ -60,6 +67,36 @@ class ResourceViewSet(viewsets.GenericViewSet):
             if not changeable.filter(pk=obj.pk).exists():
                 raise PermissionDenied(_("您不能修改这条记录。"))
         return obj
+
+
+class PersonalDataLogMixin:
+    """Personal data sent unmasked is logged like the pages do it: a record's reveal, or a
+    list as an export (bangfu.core.personal)."""
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        model = self.resource.model
+        if response.status_code == 200 and exports_unmasked(model, request.user):
+            rows = response.data.get("results", []) if isinstance(response.data, dict) else []
+            if rows:
+                log_export(request._request, model, "api", len(rows))
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().retrieve(request, *args, **kwargs)
+        self._log_reveal(request, response)
+        return response
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().update(request, *args, **kwargs)
+        self._log_reveal(request, response)
+        return response
+
+    def _log_reveal(self, request: Request, response: Response) -> None:
+        model = self.resource.model
+        fields = [f for f in personal_fields(model) if response.data.get(f)]
+        if response.status_code == 200 and fields and can_see_personal_data(request.user):
+            log_reveal(request._request, self.get_object(), fields)
 
 
 def error_list(detail: Any, prefix: str = "") -> list[tuple[str, str]]:
@@ -136,7 +173,11 @@ class BulkCreateMixin:
 
 def make_viewset(resource: Resource, bulk: bool = False) -> type[ResourceViewSet]:
     """The viewset for one resource: list and detail; create and update where it has a form."""
-    bases: list[type] = [mixins.ListModelMixin, mixins.RetrieveModelMixin]
+    bases: list[type] = [
+        PersonalDataLogMixin,
+        mixins.ListModelMixin,
+        mixins.RetrieveModelMixin,
+    ]
     methods = ["get", "head", "options"]
     if resource.writable:
         bases += [mixins.CreateModelMixin, mixins.UpdateModelMixin]

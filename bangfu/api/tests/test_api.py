@@ -69,6 +69,20 @@ def test_member_phone_masked_without_the_personal_data_right(api: Any, world: An
     assert "*" in shown and shown != world.person_a.id_number
 
 
+def test_unmasked_personal_data_is_logged(api: Any, world: Any) -> None:
+    from bangfu.accounts.models import AccessLog
+
+    client = api("office")
+    client.get(f"/api/v1/registry/people/{world.person_a.pk}/")
+    client.get("/api/v1/registry/people/")
+    kinds = sorted(
+        AccessLog.objects.filter(user=world.users["office"]).values_list("kind", flat=True)
+    )
+    assert kinds == ["export", "reveal"]
+    api("unit_a").get(f"/api/v1/registry/people/{world.person_a.pk}/")  # masked: nothing to log
+    assert not AccessLog.objects.filter(user=world.users["unit_a"]).exists()
+
+
 def _visit(world: Any, **extra: Any) -> dict[str, Any]:
     return {
         "campaign": world.campaign.pk,
