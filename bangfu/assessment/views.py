@@ -400,7 +400,7 @@ class RecordsView(LoginRequiredMixin, View):
             .select_related("village")
         )
         current = measure.compute(obj, campaign, period)
-        page = Paginator(records.order_by("pk"), 50).get_page(request.GET.get("page"))
+        page = Paginator(records, 50).get_page(request.GET.get("page"))
         return render(
             request,
             "assessment/records.html",
