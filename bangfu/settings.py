@@ -211,10 +211,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    # Swagger UI and Redoc from our own static files (drf-spectacular-sidecar): no CDN.
+    # Swagger UI from our own static files (drf-spectacular-sidecar): no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "ActivityKindEnum": "bangfu.ledger.choices.ActivityKind",
         "PairingKindEnum": "bangfu.campaigns.choices.PairingKind",

@@ -11,14 +11,26 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bangfu.core.personal import can_see_personal_data, mask
 
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 50}
 
-@extend_schema_field(OpenApiTypes.INT)
+
+def _check_key(value: Any, wanted: type) -> Any:
+    """An id (a positive 64-bit integer) or a natural key (a short string without NUL)."""
+    if wanted is int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+            raise serializers.ValidationError("请填写编号(正整数)。")
+    elif not isinstance(value, str) or not 0 < len(value) <= 50 or "\x00" in value:
+        raise serializers.ValidationError("请填写编号(字符串)。")
+    return value
+
+
+@extend_schema_field(ID_SCHEMA)
 class KeyField(serializers.Field):
     """A related object by its id; input is passed to the form, which checks it (and scope)."""
 
@@ -34,9 +46,7 @@ class KeyField(serializers.Field):
         return super().get_attribute(instance)
 
     def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, bool) or not isinstance(data, int):
-            raise serializers.ValidationError("请填写编号(整数)。")
-        return data
+        return _check_key(data, int)
 
 
 class _Key:
@@ -44,7 +54,7 @@ class _Key:
         self.pk = pk
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field(KEY_SCHEMA)
 class CodeKeyField(KeyField):
     """A related object by a natural key (a region's code, a household's number)."""
 
@@ -53,12 +63,10 @@ class CodeKeyField(KeyField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, str) or not data:
-            raise serializers.ValidationError("请填写编号(字符串)。")
-        return data
+        return _check_key(data, str)
 
 
-@extend_schema_field({"type": "array", "items": {"type": "integer"}})
+@extend_schema_field({"type": "array", "items": ID_SCHEMA})
 class KeyListField(serializers.Field):
     """Many related objects by id (or natural key): a list."""
 
@@ -73,12 +81,10 @@ class KeyListField(serializers.Field):
         if not isinstance(data, list):
             raise serializers.ValidationError("请填写列表。")
         wanted = str if self.key != "pk" else int
-        if any(isinstance(v, bool) or not isinstance(v, wanted) for v in data):
-            raise serializers.ValidationError("列表中的编号类型不正确。")
-        return data
+        return [_check_key(v, wanted) for v in data]
 
 
-@extend_schema_field({"type": "array", "items": {"type": "string"}})
+@extend_schema_field({"type": "array", "items": KEY_SCHEMA})
 class CodeListField(KeyListField):
     pass
 

@@ -212,3 +212,10 @@ def test_list_queries_do_not_grow_with_rows(
     for resource in ("ledger/activities", "campaigns/pairings", "registry/households"):
         with django_assert_max_num_queries(12):
             assert client.get(f"/api/v1/{resource}/").status_code == 200
+
+
+def test_out_of_range_ids_are_a_clear_error_not_a_crash(api: Any, world: Any) -> None:
+    data = _visit(world, participants=[2**70], branch=-1)
+    response = api("branch_a").post("/api/v1/ledger/activities/", data, format="json")
+    assert response.status_code == 400
+    assert {"participants", "branch"} <= set(response.json())

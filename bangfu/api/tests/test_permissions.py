@@ -29,7 +29,6 @@ NOT_RESOURCES = {
     "api:api-root",
     "api:schema",
     "api:docs",
-    "api:redoc",
     "api:tokens",
     "api:token_revoke",
     "api:token-list",
