@@ -119,3 +119,71 @@ def test_figures_command_rebuilds_tallies_and_prints_every_figure(world):
     assert list(printed) == [f.key for f in ALL_FIGURES]
     assert printed["member_visits"] == 2
     assert printed["households_registered"] == 2
+
+
+def test_rows_written_column_wise_with_copy_move_the_tallies(world):
+    """Imports write with COPY (PostgreSQL) or executemany, bypassing save(): still counted."""
+    from bangfu.core.bulk import insert_columns, reserve_ids
+    from bangfu.ledger.models import Activity, ActivityParticipant
+    from bangfu.registry.models import Household, Person
+
+    ids = reserve_ids(Household, 3)
+    insert_columns(
+        Household,
+        {
+            "village_id": [world.baoshan.pk] * 3,
+            "county_code": ["520524"] * 3,
+            "number": ["C1", "C2", "C3"],
+            "attribute": ["general"] * 3,
+            "identified_year": [2014] * 3,
+            "main_cause": ["illness"] * 3,
+            "status": ["poor", "lifted", "poor"],
+            "exit_year": [None, 2016, None],
+        },
+        ids,
+    )
+    insert_columns(
+        Person,
+        {
+            "household_id": [ids[0], ids[0], ids[1]],
+            "county_code": ["520524"] * 3,
+            "name": ["甲", "乙", "丙"],
+            "relation": ["other"] * 3,
+        },
+        reserve_ids(Person, 3),
+    )
+    stays = reserve_ids(Activity, 2)
+    insert_columns(
+        Activity,
+        {
+            "campaign_id": [world.campaign.pk] * 2,
+            "village_id": [world.lebang.pk] * 2,
+            "county_code": ["522723"] * 2,
+            "unit_id": [world.unit_b.pk] * 2,
+            "branch_id": [world.branch_b.pk] * 2,
+            "kind": ["stay", "service_visit"],
+            "date": [datetime.date(2016, 6, 1)] * 2,
+            "summary": ["蹲点", "走访"],
+            "days": [3, 0],
+            "state": ["accepted"] * 2,
+        },
+        stays,
+    )
+    world.secretary_b.is_leading_cadre = True
+    world.secretary_b.save()
+    insert_columns(
+        ActivityParticipant,
+        {"activity_id": stays, "member_id": [world.secretary_b.pk] * 2},
+        reserve_ids(ActivityParticipant, 2),
+    )
+    slice_ = FigureSlice(world.campaign)
+    values = {f.key: f.value(slice_) for f in ALL_FIGURES}
+    assert values["households_registered"] == 5
+    assert values["poor_people"] == 2 + 2  # the world's two heads and 甲, 乙
+    assert values["households_lifted"] == 1
+    assert values["member_visits"] == 3
+    assert values["cadres_stayed"] == 1
+    assert values["stay_days"] == 3
+    kept = _cells()
+    tallies.rebuild()
+    assert _cells() == kept
