@@ -81,6 +81,21 @@ def editable_scheme(scheme: Scheme) -> Scheme:
     return new_version(scheme) if scheme.in_use else scheme
 
 
+@transaction.atomic
+def remove_indicator(indicator: Indicator) -> Scheme:
+    """Delete an indicator (with its hand scores); in a scheme in use, from a new version.
+
+    Returns the scheme the indicator was removed from.
+    """
+    scheme = indicator.scheme
+    target = editable_scheme(scheme)
+    if target.pk != scheme.pk:
+        position = [i.pk for i in scheme.indicators.all()].index(indicator.pk)
+        indicator = list(target.indicators.all())[position]
+    indicator.delete()
+    return target
+
+
 def latest_version(scheme: Scheme) -> Scheme:
     return (
         Scheme.objects.filter(campaign=scheme.campaign, name=scheme.name)

@@ -18,6 +18,9 @@ urlpatterns = [
         name="indicator_add",
     ),
     path("indicators/<int:pk>/edit/", views.IndicatorUpdateView.as_view(), name="indicator_edit"),
+    path(
+        "indicators/<int:pk>/delete/", views.IndicatorDeleteView.as_view(), name="indicator_delete"
+    ),
     path("results/<int:pk>/", views.ResultSetDetailView.as_view(), name="resultset_detail"),
     path("results/<int:pk>/publish/", views.PublishView.as_view(), name="publish"),
     path("scores/<int:pk>/", views.ResultDetailView.as_view(), name="result_detail"),

@@ -180,6 +180,24 @@ class IndicatorUpdateView(VersioningMixin, ObjectUpdateView):
         return target
 
 
+class IndicatorDeleteView(LoginRequiredMixin, View):
+    """Take an indicator out of a scheme (out of a new version if the scheme is in use)."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        _require(request, "assessment.change_scheme")
+        indicator = get_object_or_404(Indicator.objects.restrict(request.user, "change"), pk=pk)
+        scheme = services.remove_indicator(indicator)
+        if scheme.pk != indicator.scheme_id:
+            messages.info(
+                request,
+                _("原方案已有冻结的考核结果,修改已另存为第{version}版。").format(
+                    version=scheme.version
+                ),
+            )
+        messages.success(request, _("已删除指标“{name}”。").format(name=indicator.name))
+        return redirect(scheme.get_absolute_url())
+
+
 class SchemeCopyView(LoginRequiredMixin, View):
     """Copy a scheme to another campaign year, to be edited there."""
 

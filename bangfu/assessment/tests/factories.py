@@ -7,7 +7,8 @@ from bangfu.assessment.models import Indicator, Scheme
 
 def make_scheme(world, **options) -> Scheme:
     """Visits (60 points, full at 1 per pairing per month) and a hand item (40 points)."""
-    scheme = Scheme.objects.create(campaign=world.campaign, name="2016年度考核", **options)
+    options.setdefault("name", "2016年度考核")
+    scheme = Scheme.objects.create(campaign=world.campaign, **options)
     Indicator.objects.create(
         scheme=scheme,
         order=1,

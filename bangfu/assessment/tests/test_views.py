@@ -242,3 +242,23 @@ def test_indicator_is_scheme_detail_scoped_and_listed(login, world):
     assert Indicator.objects.restrict(world.users["unit_a"], "view").count() == 2
     assert Indicator.objects.restrict(world.users["unit_a"], "change").count() == 0
     assert login("unit_a").get(scheme.get_absolute_url()).status_code == 200
+
+
+def test_removing_an_indicator_from_a_scheme_in_use_makes_a_new_version(login, world, frozen):
+    scheme = frozen.scheme
+    manual = scheme.indicators.get(kind="manual")
+    client = login("office")
+    assert login("unit_a").post(
+        reverse("assessment:indicator_delete", args=[manual.pk])
+    ).status_code in (403, 404)
+    client = login("office")
+    response = client.post(reverse("assessment:indicator_delete", args=[manual.pk]))
+    new = Scheme.objects.get(name=scheme.name, version=2)
+    assert response["Location"] == new.get_absolute_url()
+    assert [i.name for i in new.indicators.all()] == ["走访频次"]
+    assert scheme.indicators.count() == 2  # the version in use keeps its lines
+    draft = make_scheme(world, name="草稿")  # not in use: changed in place
+    client.post(
+        reverse("assessment:indicator_delete", args=[draft.indicators.get(kind="manual").pk])
+    )
+    assert draft.indicators.count() == 1
