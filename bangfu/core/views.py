@@ -15,6 +15,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import CreateView, DetailView, UpdateView
@@ -100,8 +101,15 @@ class ObjectListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVi
         context = super().get_context_data(**kwargs)
         model = self.queryset.model
         context["model_meta"] = model._meta
-        context["can_add"] = self.request.user.has_perm(perm_name(model, "add"))
-        context["add_url_name"] = f"{model._meta.app_label}:{model._meta.model_name}_add"
+        add_url_name = f"{model._meta.app_label}:{model._meta.model_name}_add"
+        try:
+            reverse(add_url_name)
+        except NoReverseMatch:  # added elsewhere (e.g. a dividend run from its cooperative)
+            add_url_name = None
+        context["can_add"] = bool(add_url_name) and self.request.user.has_perm(
+            perm_name(model, "add")
+        )
+        context["add_url_name"] = add_url_name
         context["page_sizes"] = PAGE_SIZES
         if self.layout_key:
             from bangfu.core.imports import Layout
