@@ -252,6 +252,13 @@ class HandScoreView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         initial = {"unit": request.GET.get("unit"), "indicator": request.GET.get("indicator")}
+        given = HandScore.objects.filter(
+            indicator__scheme=self.scheme,
+            unit=initial["unit"] or 0,
+            indicator=initial["indicator"] or 0,
+        ).first()
+        if given is not None:  # opened from the list: edit the score given
+            initial.update(points=given.points, comment=given.comment)
         return self.render_page(
             HandScoreForm(user=request.user, scheme=self.scheme, units=self.units, initial=initial)
         )

@@ -119,6 +119,8 @@ def test_hand_score_page_needs_a_comment(login, world):
     assert hand.scored_by == world.users["office"] and hand.points == 20
     client.post(url, {**post, "points": 25, "comment": "复核后加分"})  # replaces the score
     assert HandScore.objects.get().points == 25
+    page = client.get(f"{url}?unit={world.unit_b.pk}&indicator={manual.pk}")
+    assert page.context["form"].initial["comment"] == "复核后加分"
     assert login("unit_a").get(url).status_code == 403
 
 
