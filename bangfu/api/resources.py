@@ -17,6 +17,15 @@ from bangfu.campaigns import views as campaign_views
 from bangfu.campaigns.filtersets import PairingFilterSet
 from bangfu.campaigns.forms import PairingForm
 from bangfu.campaigns.models import AllocationTarget, Campaign, Pairing
+from bangfu.coops.filtersets import CooperativeFilterSet, DividendRunFilterSet
+from bangfu.coops.models import (
+    Cooperative,
+    CoopMember,
+    Dividend,
+    DividendRun,
+    ReliefFund,
+    Shareholding,
+)
 from bangfu.geo import views as geo_views
 from bangfu.geo.filtersets import RegionFilterSet
 from bangfu.geo.forms import RegionForm
@@ -382,5 +391,69 @@ RESOURCES: list[Resource] = [
         ["project", "title", "due", "done_on"],
         filterset_fields=["project"],
         select_related=("project",),
+    ),
+    # Cooperatives and shares: read-only here; grants and dividend runs go through their pages,
+    # whose services check the fund, the register and the exact split.
+    Resource(
+        Cooperative,
+        "coops/cooperatives",
+        [
+            "name",
+            "village",
+            "sector",
+            "registration_number",
+            "registered_on",
+            "contact_name",
+            "contact_phone",
+            "note",
+        ],
+        filterset_class=CooperativeFilterSet,
+        select_related=("village",),
+    ),
+    Resource(
+        CoopMember,
+        "coops/members",
+        ["coop", "kind", "household", "name", "joined_on", "left_on"],
+        filterset_fields=["coop", "kind"],
+        select_related=("coop", "household"),
+    ),
+    Resource(
+        ReliefFund,
+        "coops/funds",
+        ["coop", "name", "source", "year", "amount", "share_price"],
+        filterset_fields=["coop", "year"],
+        select_related=("coop",),
+    ),
+    Resource(
+        Shareholding,
+        "coops/shareholdings",
+        [
+            "coop",
+            "member",
+            "fund",
+            "shares",
+            "amount",
+            "start",
+            "end",
+            "returns_to_collective",
+            "ended_on",
+            "end_reason",
+        ],
+        filterset_fields=["coop", "member", "fund"],
+        select_related=("coop", "member", "fund"),
+    ),
+    Resource(
+        DividendRun,
+        "coops/dividend-runs",
+        ["coop", "year", "record_date", "profit", "note"],
+        filterset_class=DividendRunFilterSet,
+        select_related=("coop",),
+    ),
+    Resource(
+        Dividend,
+        "coops/dividends",
+        ["run", "member", "household", "shares", "amount", "paid_on", "method", "payment_note"],
+        filterset_fields=["run", "household"],
+        select_related=("run", "member", "household"),
     ),
 ]
