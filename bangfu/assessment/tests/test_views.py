@@ -1,5 +1,6 @@
 """Assessment pages: the office's work, who sees which results, drill-down and exports."""
 
+import subprocess
 from decimal import Decimal
 
 import pytest
@@ -216,7 +217,7 @@ def test_results_table_exports_and_reads_back(login, world, frozen, tmp_path):
     assert data["贵州省总工会"][0] == 1
 
 
-def test_score_sheet_exports_xlsx_and_pdf(login, world, frozen, tmp_path):
+def test_score_sheet_exports_xlsx_and_reads_back(login, world, frozen, tmp_path):
     mine = _unit_result(frozen, world.unit_a)
     client = login("office")
     response = client.get(mine.get_absolute_url() + "?_export=xlsx")
@@ -228,9 +229,27 @@ def test_score_sheet_exports_xlsx_and_pdf(login, world, frozen, tmp_path):
     assert lines["走访频次"][1:4] == [60.0, "0.0995 次/对/月", 5.97]
     assert lines["工作创新"][3:5] == [30.0, "创新做法多"]
     assert rows[-1][3] == 35.97
-    pdf = b"".join(client.get(mine.get_absolute_url() + "?_export=pdf").streaming_content)
-    assert pdf.startswith(b"%PDF")
-    assert b"/FontFile2" in pdf  # the Chinese font is embedded
+
+
+@pytest.mark.pdf
+def test_score_sheet_pdf_reads_back_with_the_font_embedded(login, world, frozen, tmp_path):
+    mine = _unit_result(frozen, world.unit_a)
+    response = login("office").get(mine.get_absolute_url() + "?_export=pdf")
+    pdf = tmp_path / "sheet.pdf"
+    pdf.write_bytes(b"".join(response.streaming_content))
+    assert b"/FontFile2" in pdf.read_bytes()  # the Chinese font is embedded
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for expected in (
+        "贵州省总工会 考核得分表",
+        "走访频次",
+        "5.97",
+        "创新做法多",
+        "35.97",
+        "不合格",
+    ):
+        assert expected in text, expected
 
 
 def test_menu_shows_assessment_to_office_and_units_only(login, world):
