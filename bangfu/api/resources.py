@@ -13,6 +13,14 @@ from typing import Any
 
 from django.db import models
 
+from bangfu.assessment.models import (
+    AssessmentResult,
+    HandScore,
+    Indicator,
+    IndicatorScore,
+    ResultSet,
+    Scheme,
+)
 from bangfu.campaigns import views as campaign_views
 from bangfu.campaigns.filtersets import PairingFilterSet
 from bangfu.campaigns.forms import PairingForm
@@ -448,6 +456,78 @@ RESOURCES: list[Resource] = [
         ["coop", "year", "record_date", "profit", "note"],
         filterset_class=DividendRunFilterSet,
         select_related=("coop",),
+    ),
+    # Assessment: read-only; schemes are edited, results frozen and published on the pages.
+    # Results are visible as the pages show them: unpublished ones to the office only.
+    Resource(
+        Scheme,
+        "assessment/schemes",
+        [
+            "campaign",
+            "name",
+            "version",
+            "previous",
+            "period_start",
+            "period_end",
+            "grade_method",
+            "excellent_min",
+            "good_min",
+            "pass_min",
+            "excellent_share",
+            "good_share",
+            "description",
+        ],
+        filterset_fields=["campaign"],
+        select_related=("campaign",),
+    ),
+    Resource(
+        Indicator,
+        "assessment/indicators",
+        [
+            "scheme",
+            "order",
+            "name",
+            "kind",
+            "measure",
+            "params",
+            "weight",
+            "target",
+            "branch_target",
+            "zero_at",
+            "max_points",
+            "min_points",
+            "description",
+        ],
+        filterset_fields=["scheme", "kind"],
+        select_related=("scheme",),
+    ),
+    Resource(
+        HandScore,
+        "assessment/hand-scores",
+        ["indicator", "unit", "points", "comment", "scored_by"],
+        filterset_fields=["indicator", "unit"],
+        select_related=("indicator", "unit"),
+    ),
+    Resource(
+        ResultSet,
+        "assessment/result-sets",
+        ["scheme", "version", "period_start", "period_end", "frozen_at", "published_at", "note"],
+        filterset_fields=["scheme"],
+        select_related=("scheme",),
+    ),
+    Resource(
+        AssessmentResult,
+        "assessment/results",
+        ["result_set", "subject", "unit", "branch", "score", "grade", "rank"],
+        filterset_fields=["result_set", "subject", "unit", "grade"],
+        select_related=("result_set", "unit", "branch"),
+    ),
+    Resource(
+        IndicatorScore,
+        "assessment/indicator-scores",
+        ["result", "indicator", "value", "points", "comment"],
+        filterset_fields=["result", "indicator"],
+        select_related=("result", "indicator"),
     ),
     Resource(
         Dividend,
