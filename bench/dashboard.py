@@ -9,8 +9,10 @@ The scenario is Guizhou-sized (about 9,000 villages, 600,000 households, 2,000,0
 drop the database or delete the file to rebuild. BENCH_FRACTION=0.1 builds a tenth of it.
 
 Reported: the dashboard page's server time (median of five after a warm-up) for the office
-(whole province) and for one county, the same figures recounted naively from the records
-(`FigureSlice(..., tallies=False)`), and their ratio.
+(whole province), one county (the office choosing it, and a viewer whose scope it is) and a
+unit's committee (whose figures the tallies do not answer: counted from its records); the
+same figures recounted naively from the records (`FigureSlice(..., tallies=False)`), and
+their ratio.
 """
 
 from __future__ import annotations
@@ -372,12 +374,14 @@ def page_ms(username: str, query: str = "") -> float:
     return round(statistics.median(times), 1)
 
 
-def recount_ms(region: str | None) -> float:
+def recount_ms(region: str | None, unit_id: int | None = None) -> float:
     """The same figures recounted straight from the records (no tallies): one run, timed."""
     from bangfu.campaigns.models import Campaign
     from bangfu.dashboard.figures import ALL_FIGURES, FigureSlice
 
-    slice_ = FigureSlice(Campaign.objects.get(name=CAMPAIGN), region_prefix=region, tallies=False)
+    slice_ = FigureSlice(
+        Campaign.objects.get(name=CAMPAIGN), region_prefix=region, unit_id=unit_id, tallies=False
+    )
     start = time.perf_counter()
     for figure in ALL_FIGURES:
         figure.value(slice_)
@@ -400,13 +404,18 @@ def main() -> None:
         f"dashboard_{engine}_households": (Household.objects.count(), "rows"),
         f"dashboard_{engine}_people": (Person.objects.count(), "rows"),
     }
-    for name, user, query, region in (
-        ("province", "office", "", None),
-        ("county", "office", f"region={county}", county),
-        ("county_viewer", "county", "", county),
+    from bangfu.accounts.models import User
+
+    unit_id = User.objects.get(username="unit").unit_id
+    for name, user, query, region, unit in (
+        ("province", "office", "", None, None),
+        ("county", "office", f"region={county}", county, None),
+        ("county_viewer", "county", "", county, None),
+        # Not answered by the tallies: a unit's committee, counted from its own records.
+        ("unit", "unit", "", None, unit_id),
     ):
         ms = page_ms(user, query)
-        naive = recount_ms(region)
+        naive = recount_ms(region, unit)
         figures[f"dashboard_{engine}_{name}_ms"] = (ms, "ms")
         figures[f"dashboard_{engine}_{name}_recount_ms"] = (naive, "ms")
         figures[f"dashboard_{engine}_{name}_speedup"] = (round(naive / ms, 1), "x")

@@ -85,6 +85,10 @@ class FigureSlice:
             qs = qs.filter(model.scope_q(Scope.branch(self.branch_id, self.unit_id)))
         elif self.unit_id:
             qs = qs.filter(model.scope_q(Scope.unit(self.unit_id)))
+        return self.within_scope(qs)
+
+    def within_scope(self, qs: QuerySet) -> QuerySet:
+        """Only the user's scope (records reached through others the slice already narrowed)."""
         return qs.restrict(self.user, "view") if self.user is not None else qs
 
     def _period(self, qs: QuerySet, date_field: str) -> QuerySet:
@@ -332,8 +336,8 @@ MORE_FIGURES: list[Figure] = [
         "poor_people",
         _("未脱贫人口"),
         _("人"),
-        lambda s: Person.objects.filter(
-            household__in=s.households().filter(status__in=POOR_STATUSES)
+        lambda s: s.within_scope(
+            Person.objects.filter(household__in=s.households().filter(status__in=POOR_STATUSES))
         ),
         group="registry",
         note=_("含返贫户"),

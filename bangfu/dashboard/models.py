@@ -14,7 +14,10 @@ class ActivityTally(models.Model):
     campaign = models.ForeignKey(
         "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
+    # Each entry is tallied under its county (unit 0: all units) and under its unit (county
+    # "": all counties).
     county_code = models.CharField(_("县级代码"), max_length=6)
+    unit_id = models.BigIntegerField(default=0)
     kind = models.CharField(_("帮扶类型"), max_length=20)
     state = models.CharField(_("审核状态"), max_length=10)
     grain = models.CharField(max_length=1)
@@ -29,8 +32,8 @@ class ActivityTally(models.Model):
         verbose_name = _("台账汇总")
         constraints = [
             models.UniqueConstraint(
-                fields=["campaign", "county_code", "kind", "state", "grain", "day"],
-                name="activitytally_cell",
+                fields=["campaign", "county_code", "unit_id", "kind", "state", "grain", "day"],
+                name="activitytally_key",
             )
         ]
         indexes = [models.Index(fields=["campaign", "grain", "day"], name="activitytally_period")]

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import itertools
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 
 from bangfu.registry.choices import HouseholdStatus
 
@@ -77,6 +78,22 @@ def _region(slice_: FigureSlice) -> str | None:
     return prefix if prefix.startswith(own) else "-"
 
 
+def _unit(slice_: FigureSlice) -> int | None:
+    """The unit whose own cells answer the slice (-1: none of its records are the user's);
+    None when it is not one unit's whole work."""
+    if slice_.branch_id or slice_.region_prefix:
+        return None
+    user = slice_.user
+    if user is None or (user.is_authenticated and user.scope.everything):
+        return slice_.unit_id
+    if not user.is_authenticated or not user.is_active:
+        return None
+    scope = user.scope
+    if scope.unit_id is None or scope.branch_id is not None:
+        return None
+    return scope.unit_id if slice_.unit_id in (None, scope.unit_id) else -1
+
+
 def _month_end(day: datetime.date) -> datetime.date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
@@ -107,18 +124,24 @@ def _period_q(start: datetime.date | None, end: datetime.date | None) -> Q:
     return q
 
 
-def _activity_sums(slice_: FigureSlice, prefix: str) -> dict[tuple[str, str], dict[str, Any]]:
+def _activity_sums(
+    slice_: FigureSlice, prefix: str | None, unit: int | None
+) -> dict[tuple[str, str], dict[str, Any]]:
     """Sums per (kind, state) for the slice: one query, kept on the slice for its figures."""
-    key = ("activity", prefix)
+    key = ("activity", prefix, unit)
     cache = slice_.cache if slice_.cache is not None else {}
     if key not in cache:
         from bangfu.dashboard.models import ActivityTally
 
         qs = ActivityTally.objects.filter(campaign=slice_.campaign)
-        if prefix == "-":
+        if prefix == "-" or unit == -1:
             qs = qs.none()
-        elif prefix:
-            qs = qs.filter(county_code__startswith=prefix)
+        elif unit is not None:
+            qs = qs.filter(county_code="", unit_id=unit)
+        else:
+            qs = qs.filter(unit_id=0)
+            if prefix:
+                qs = qs.filter(county_code__startswith=prefix)
         qs = qs.filter(_period_q(slice_.date_from, slice_.date_to))
         rows = qs.values("kind", "state").annotate(**{f"t_{c}": Sum(c) for c in SUMS})
         cache[key] = {(r["kind"], r["state"]): {c: r[f"t_{c}"] or 0 for c in SUMS} for r in rows}
@@ -163,6 +186,26 @@ def _cadres_stayed(slice_: FigureSlice, prefix: str) -> int:
     return qs.values("member_id").distinct().count()
 
 
+def _unit_households(figure: Figure, slice_: FigureSlice) -> int | None:
+    """A unit's registry figures in one query over its households (the records themselves:
+    a unit reaches villages and helped households, which no county tally holds)."""
+    key = ("unit_households",)
+    cache = slice_.cache if slice_.cache is not None else {}
+    if key not in cache:
+        first, last = slice_.years()
+        poor = Q(status__in=POOR)
+        lifted = Q(status=HouseholdStatus.LIFTED, exit_year__range=(first, last))
+        cache[key] = slice_.households().aggregate(
+            households_registered=Count("pk", distinct=True),
+            poor_households=Count("pk", distinct=True, filter=poor),
+            poor_people=Count("people", distinct=True, filter=poor),
+            households_lifted=Count("pk", distinct=True, filter=lifted),
+        )
+    if figure.key == "poor_people" and not _may_view(slice_, "registry.view_person"):
+        return None
+    return cache[key][figure.key]
+
+
 def _may_view(slice_: FigureSlice, *perms: str) -> bool:
     user = slice_.user
     return user is None or all(user.has_perm(p) for p in perms)
@@ -171,7 +214,8 @@ def _may_view(slice_: FigureSlice, *perms: str) -> bool:
 def figure_value(figure: Figure, slice_: FigureSlice) -> int | Decimal | None:
     """The figure from the tallies, or None when they cannot answer for this slice."""
     prefix = _region(slice_)
-    if prefix is None:
+    unit = _unit(slice_) if prefix is None else None
+    if prefix is None and unit is None:
         return None
     if figure.key in ACTIVITY_FIGURES:
         column, kind, states = ACTIVITY_FIGURES[figure.key]
@@ -182,10 +226,12 @@ def figure_value(figure: Figure, slice_: FigureSlice) -> int | Decimal | None:
             return None
         wanted = slice_.counted_states() if states == "counted" else [states]
         total: int | Decimal = Decimal(0) if column == "amount" else 0
-        for (k, state), sums in _activity_sums(slice_, prefix).items():
+        for (k, state), sums in _activity_sums(slice_, prefix, unit).items():
             if (kind is None or k == kind) and state in wanted:
                 total += sums[column]
         return total
+    if prefix is None:  # a unit: its registry figures are counted from its records, at once
+        return _unit_households(figure, slice_) if figure.key in HOUSEHOLD_FIGURES else None
     if figure.key == "cadres_stayed":
         if not _may_view(slice_, "ledger.view_activity", "ledger.view_activityparticipant"):
             return None
@@ -226,20 +272,23 @@ def rebuild() -> None:
         cursor.execute("DELETE FROM dashboard_activitytally")
         cursor.execute("DELETE FROM dashboard_householdtally")
         cursor.execute("DELETE FROM dashboard_staytally")
-        for grain, day in (("d", "a.date"), ("m", month)):
+        for (county, unit), (grain, day) in itertools.product(
+            (("a.county_code", "0"), ("''", "a.unit_id")), (("d", "a.date"), ("m", month))
+        ):
             cursor.execute(
                 f"""
                 INSERT INTO dashboard_activitytally
-                    (campaign_id, county_code, kind, state, grain, day,
+                    (campaign_id, county_code, unit_id, kind, state, grain, day,
                      entries, persons, quantity, amount, days)
-                SELECT a.campaign_id, a.county_code, a.kind, a.state, '{grain}', {day},
+                SELECT a.campaign_id, {county}, {unit}, a.kind, a.state, '{grain}', {day},
                        COUNT(*), COALESCE(SUM(p.n), 0), SUM(a.quantity), SUM(a.amount),
                        SUM(a.days)
                 FROM ledger_activity a
                 LEFT JOIN (SELECT activity_id, COUNT(*) AS n FROM ledger_activityparticipant
                            GROUP BY activity_id) p ON p.activity_id = a.id
                 WHERE a.state <> 'returned'
-                GROUP BY a.campaign_id, a.county_code, a.kind, a.state, {day}
+                GROUP BY a.campaign_id, {county if unit == "0" else unit}, a.kind, a.state,
+                         {day}
                 """
             )
         whole = f"DATE '{WHOLE}'" if connection.vendor == "postgresql" else f"'{WHOLE}'"
@@ -293,43 +342,49 @@ def _signed(events: tuple[str, ...], select: str) -> str:
 def _pg_function(kind: str, event: str) -> str:
     events = PG_EVENTS[event]
     cells = "(VALUES ('d'), ('m')) AS g(grain)"
+    # Each entry is tallied twice: under its county (all units) and under its unit (all
+    # counties), so a region and a unit's committee both read a handful of cells.
+    keys = (
+        "CROSS JOIN LATERAL (VALUES (r.county_code, 0::bigint), (''::varchar, r.unit_id))"
+        " AS k(county, unit)"
+    )
     day = "CASE WHEN g.grain = 'd' THEN r.date ELSE date_trunc('month', r.date)::date END"
     if kind == "activity":
         rows = _signed(
             events,
-            "SELECT x.campaign_id, x.county_code, x.kind, x.state, x.date, x.quantity, x.amount,"
-            " x.days, {sign} AS sign, (SELECT COUNT(*) FROM ledger_activityparticipant p"
+            "SELECT x.campaign_id, x.county_code, x.unit_id, x.kind, x.state, x.date, x.quantity,"
+            " x.amount, x.days, {sign} AS sign, (SELECT COUNT(*) FROM ledger_activityparticipant p"
             " WHERE p.activity_id = x.id) AS n FROM {rows} x",
         )
         body = f"""
-        INSERT INTO dashboard_activitytally AS t (campaign_id, county_code, kind, state, grain,
-            day, entries, persons, quantity, amount, days)
-        SELECT r.campaign_id, r.county_code, r.kind, r.state, g.grain, {day}, SUM(r.sign),
+        INSERT INTO dashboard_activitytally AS t (campaign_id, county_code, unit_id, kind,
+            state, grain, day, entries, persons, quantity, amount, days)
+        SELECT r.campaign_id, k.county, k.unit, r.kind, r.state, g.grain, {day}, SUM(r.sign),
             SUM(r.sign * r.n), SUM(r.sign * r.quantity), SUM(r.sign * r.amount),
             SUM(r.sign * r.days)
-        FROM ({rows}) r CROSS JOIN {cells}
+        FROM ({rows}) r CROSS JOIN {cells} {keys}
         WHERE r.state <> 'returned'
-        GROUP BY 1, 2, 3, 4, 5, 6
+        GROUP BY 1, 2, 3, 4, 5, 6, 7
         HAVING SUM(r.sign) <> 0 OR SUM(r.sign * r.n) <> 0 OR SUM(r.sign * r.quantity) <> 0
             OR SUM(r.sign * r.amount) <> 0 OR SUM(r.sign * r.days) <> 0
-        ON CONFLICT (campaign_id, county_code, kind, state, grain, day) DO UPDATE SET
+        ON CONFLICT (campaign_id, county_code, unit_id, kind, state, grain, day) DO UPDATE SET
             entries = t.entries + EXCLUDED.entries, persons = t.persons + EXCLUDED.persons,
             quantity = t.quantity + EXCLUDED.quantity, amount = t.amount + EXCLUDED.amount,
             days = t.days + EXCLUDED.days;"""
     elif kind == "participant":
         rows = _signed(events, "SELECT x.activity_id, {sign} AS sign FROM {rows} x")
         body = f"""
-        INSERT INTO dashboard_activitytally AS t (campaign_id, county_code, kind, state, grain,
-            day, entries, persons, quantity, amount, days)
-        SELECT r.campaign_id, r.county_code, r.kind, r.state, g.grain, {day}, 0, SUM(r.sign),
-            0, 0, 0
-        FROM (SELECT a.campaign_id, a.county_code, a.kind, a.state, a.date, s.sign
+        INSERT INTO dashboard_activitytally AS t (campaign_id, county_code, unit_id, kind,
+            state, grain, day, entries, persons, quantity, amount, days)
+        SELECT r.campaign_id, k.county, k.unit, r.kind, r.state, g.grain, {day}, 0,
+            SUM(r.sign), 0, 0, 0
+        FROM (SELECT a.campaign_id, a.county_code, a.unit_id, a.kind, a.state, a.date, s.sign
               FROM ({rows}) s JOIN ledger_activity a ON a.id = s.activity_id) r
-        CROSS JOIN {cells}
+        CROSS JOIN {cells} {keys}
         WHERE r.state <> 'returned'
-        GROUP BY 1, 2, 3, 4, 5, 6
+        GROUP BY 1, 2, 3, 4, 5, 6, 7
         HAVING SUM(r.sign) <> 0
-        ON CONFLICT (campaign_id, county_code, kind, state, grain, day) DO UPDATE SET
+        ON CONFLICT (campaign_id, county_code, unit_id, kind, state, grain, day) DO UPDATE SET
             persons = t.persons + EXCLUDED.persons;"""
     elif kind == "household":
         rows = _signed(
@@ -417,18 +472,22 @@ def _pg_sql() -> list[str]:
 
 
 def _sqlite_activity_upsert(row: str, sign: str, persons: str) -> str:
-    """SQLite has no trigger functions: the upsert of one row's day and month cells, inline."""
+    """SQLite has no trigger functions: the upsert of one row's day and month cells, under its
+    county and under its unit, inline."""
     out = []
-    for grain, day in (("d", f"{row}.date"), ("m", f"date({row}.date, 'start of month')")):
+    for (county, unit), (grain, day) in itertools.product(
+        ((f"{row}.county_code", "0"), ("''", f"{row}.unit_id")),
+        (("d", f"{row}.date"), ("m", f"date({row}.date, 'start of month')")),
+    ):
         out.append(
             f"""INSERT INTO dashboard_activitytally
-                (campaign_id, county_code, kind, state, grain, day,
+                (campaign_id, county_code, unit_id, kind, state, grain, day,
                  entries, persons, quantity, amount, days)
-            SELECT {row}.campaign_id, {row}.county_code, {row}.kind, {row}.state, '{grain}',
+            SELECT {row}.campaign_id, {county}, {unit}, {row}.kind, {row}.state, '{grain}',
                    {day}, {sign}1, {persons}, {sign}{row}.quantity,
                    {sign}CAST({row}.amount AS NUMERIC), {sign}{row}.days
             WHERE {row}.state <> 'returned'
-            ON CONFLICT (campaign_id, county_code, kind, state, grain, day) DO UPDATE SET
+            ON CONFLICT (campaign_id, county_code, unit_id, kind, state, grain, day) DO UPDATE SET
                 entries = entries + excluded.entries, persons = persons + excluded.persons,
                 quantity = quantity + excluded.quantity, amount = amount + excluded.amount,
                 days = days + excluded.days;"""
@@ -438,15 +497,18 @@ def _sqlite_activity_upsert(row: str, sign: str, persons: str) -> str:
 
 def _sqlite_participant_upsert(activity_id: str, sign: str) -> str:
     out = []
-    for grain, day in (("d", "a.date"), ("m", "date(a.date, 'start of month')")):
+    for (county, unit), (grain, day) in itertools.product(
+        (("a.county_code", "0"), ("''", "a.unit_id")),
+        (("d", "a.date"), ("m", "date(a.date, 'start of month')")),
+    ):
         out.append(
             f"""INSERT INTO dashboard_activitytally
-                (campaign_id, county_code, kind, state, grain, day,
+                (campaign_id, county_code, unit_id, kind, state, grain, day,
                  entries, persons, quantity, amount, days)
-            SELECT a.campaign_id, a.county_code, a.kind, a.state, '{grain}', {day},
+            SELECT a.campaign_id, {county}, {unit}, a.kind, a.state, '{grain}', {day},
                    0, {sign}1, 0, 0, 0
             FROM ledger_activity a WHERE a.id = {activity_id} AND a.state <> 'returned'
-            ON CONFLICT (campaign_id, county_code, kind, state, grain, day) DO UPDATE SET
+            ON CONFLICT (campaign_id, county_code, unit_id, kind, state, grain, day) DO UPDATE SET
                 persons = persons + excluded.persons;"""
         )
     return "\n".join(out)
@@ -594,21 +656,25 @@ def triggers_missing() -> bool:
         return not expected_triggers() <= {name for (name,) in cursor.fetchall()}
 
 
-def ensure_triggers(**kwargs: Any) -> None:
-    """After every migrate: put back triggers a table rebuild dropped, and recount."""
+def ensure_triggers(plan: Any = None, **kwargs: Any) -> None:
+    """After every migrate: (re)install the triggers when a dashboard migration ran (their SQL
+    follows the tables) or one is missing (SQLite drops a table's triggers when a migration
+    rebuilds it), and recount."""
     from django.db.utils import DatabaseError
 
+    from bangfu.dashboard.models import ActivityTally, HouseholdTally, StayTally
+
+    tables = set(connection.introspection.table_names())
+    if not {m._meta.db_table for m in (ActivityTally, HouseholdTally, StayTally)} <= tables:
+        return
+    ours = any(m.app_label == "dashboard" for m, _backwards in plan or ())
     try:
         missing = triggers_missing()
     except DatabaseError:
         return
-    if missing:
-        from bangfu.dashboard.models import ActivityTally, HouseholdTally, StayTally
-
-        tables = set(connection.introspection.table_names())
-        if {m._meta.db_table for m in (ActivityTally, HouseholdTally, StayTally)} <= tables:
-            drop_triggers()
-            install_triggers()
+    if ours or missing:
+        drop_triggers()
+        install_triggers()
 
 
 def drop_triggers() -> None:

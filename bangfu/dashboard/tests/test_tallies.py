@@ -15,7 +15,7 @@ from bangfu.dashboard.tests.scenarios import mutate, populate
 def _cells() -> tuple[dict, dict, dict]:
     """Both tables as {cell: sums}, empty cells left out (a decrement leaves zeros behind)."""
     activity = {
-        (t.campaign_id, t.county_code, t.kind, t.state, t.grain, str(t.day)): (
+        (t.campaign_id, t.county_code, t.unit_id, t.kind, t.state, t.grain, str(t.day)): (
             t.entries,
             t.persons,
             t.quantity,
@@ -73,6 +73,14 @@ def test_figures_from_tallies_equal_the_records_for_periods_that_cut_months(worl
                     answered += 1
                 assert figure.value(slice_) == figure.value(naive), (figure.key, prefix, start)
     assert answered == len(periods) * 4 * 13
+    for start, end in periods:
+        for unit in (world.unit_a.pk, world.unit_b.pk):
+            slice_ = FigureSlice(world.campaign, unit_id=unit, date_from=start, date_to=end)
+            naive = FigureSlice(
+                world.campaign, unit_id=unit, date_from=start, date_to=end, tallies=False
+            )
+            for figure in ALL_FIGURES:
+                assert figure.value(slice_) == figure.value(naive), (figure.key, unit, start)
 
 
 def test_tallies_answer_only_where_they_hold_the_whole_answer(world):
@@ -81,10 +89,17 @@ def test_tallies_answer_only_where_they_hold_the_whole_answer(world):
     assert tallies.figure_value(member_visits, FigureSlice(world.campaign, user=office)) == 2
     viewer = world.users["viewer_bijie"]
     assert tallies.figure_value(member_visits, FigureSlice(world.campaign, user=viewer)) == 1
-    # Units, branches, villages and townships are counted from the records.
+    # A unit's own cells answer its committee and the office asking for it...
+    assert tallies.figure_value(member_visits, FigureSlice(world.campaign, user=unit_a)) == 1
+    unit_b = FigureSlice(world.campaign, unit_id=world.unit_b.pk)
+    assert tallies.figure_value(member_visits, unit_b) == 1
+    crafted = FigureSlice(world.campaign, unit_id=world.unit_b.pk, user=unit_a)
+    assert tallies.figure_value(member_visits, crafted) == 0
+    # ...branches, villages, townships and a unit within a region are counted from the records.
     for slice_ in (
-        FigureSlice(world.campaign, user=unit_a),
-        FigureSlice(world.campaign, unit_id=world.unit_a.pk),
+        FigureSlice(world.campaign, user=world.users["branch_a"]),
+        FigureSlice(world.campaign, unit_id=world.unit_a.pk, branch_id=world.branch_a.pk),
+        FigureSlice(world.campaign, unit_id=world.unit_a.pk, region_prefix="5205"),
         FigureSlice(world.campaign, region_prefix="520524116"),
         FigureSlice(world.campaign, user=world.users["village_a"]),
     ):
