@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.core.models import BaseModel
-from bangfu.core.personal import can_see_personal_data, mask
+from bangfu.core.personal import mask
 
 
 class SearchWidget(forms.TextInput):
@@ -156,9 +156,10 @@ class BootstrapMixin:
                 widget.format = "%Y-%m-%d"
 
     def _mask_personal_data(self) -> None:
-        """Show stored personal data masked; a value posted back still masked keeps it."""
+        """Show stored personal data masked, to everyone: full values are read through the
+        detail page's logged 显示 button. A value posted back still masked keeps it."""
         instance = getattr(self, "instance", None)
-        if instance is None or not instance.pk or can_see_personal_data(self.user):
+        if instance is None or not instance.pk:
             return
         for name in getattr(instance, "personal_fields", ()):
             stored = getattr(instance, name, "")
@@ -169,7 +170,7 @@ class BootstrapMixin:
     def clean(self) -> dict:
         data = super().clean()
         instance = getattr(self, "instance", None)
-        if instance is None or not instance.pk or can_see_personal_data(self.user):
+        if instance is None or not instance.pk:
             return data
         for name in getattr(instance, "personal_fields", ()):
             stored = getattr(instance, name, "")

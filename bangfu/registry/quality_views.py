@@ -14,9 +14,10 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views import View
 
+from bangfu.core.personal import can_see_personal_data, log_export
 from bangfu.core.spreadsheets import SheetSpec, xlsx_response
 from bangfu.registry import quality
-from bangfu.registry.models import Household
+from bangfu.registry.models import Household, Person
 
 PAGE_SIZE = 50
 # Columns written as text: village code, household number, ID number.
@@ -36,10 +37,16 @@ class QualityView(LoginRequiredMixin, View):
             check = ""
         found = quality.findings(user, region)
         shown = [f for f in found if f.check == check] if check else found
-        if request.GET.get("_export") == "xlsx":
+        exporting = request.GET.get("_export") == "xlsx"
+        page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+        # Users with the right see full ID numbers here (the report exists to fix them);
+        # each page or file that shows them is written to the access log.
+        revealed = [f for f in (shown if exporting else page) if f.id_number]
+        if revealed and can_see_personal_data(user):
+            log_export(request, Person, "xlsx" if exporting else "page", len(revealed))
+        if exporting:
             return export_xlsx(shown)
         per_check, villages = quality.summarize(found)
-        page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
         on_page = {f.household_id for f in page}
         editable = set(
             Household.objects.restrict(user, "change")

@@ -106,3 +106,13 @@ def test_a_unit_committee_can_claim_a_village_it_does_not_work_in_yet(login, wor
         },
     )
     assert response.status_code == 302
+
+
+def test_edit_pages_mask_personal_data_for_the_office_too(login, world):
+    """Reading a full number is a logged reveal on the detail page, never a side effect of
+    opening an edit form."""
+    world.household_a.phone = "13800001234"
+    world.household_a.save()
+    body = login("office").get(reverse("registry:household_edit", args=[world.household_a.pk]))
+    assert "13800001234" not in body.content.decode()
+    assert world.person_a.id_number not in body.content.decode()

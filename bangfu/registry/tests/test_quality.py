@@ -461,3 +461,18 @@ def test_the_page_needs_a_login_and_is_in_the_menu(client, login, world):
     assert response.status_code == 302 and "/login/" in response["Location"]
     html = login("viewer_bijie").get(reverse("registry:household_list")).content.decode()
     assert reverse("registry:quality") in html
+
+
+def test_full_id_numbers_on_the_page_or_in_the_file_are_logged(login, world):
+    from bangfu.accounts.models import AccessLog
+
+    number = pid(D(1990, 1, 1), 71)
+    household(world.baoshan, ("户主", "head", D(1990, 1, 2), "M", number))
+    office = login("office")
+    assert number in office.get(reverse("registry:quality")).content.decode()
+    office.get(reverse("registry:quality"), {"_export": "xlsx"})
+    logged = list(AccessLog.objects.filter(user=world.users["office"]).order_by("pk"))
+    assert [(a.export_format, a.row_count) for a in logged] == [("page", 1), ("xlsx", 1)]
+    # Masked for those without the right, and nothing to log.
+    assert number not in login("unit_a").get(reverse("registry:quality")).content.decode()
+    assert not AccessLog.objects.filter(user=world.users["unit_a"]).exists()
