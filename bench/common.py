@@ -70,3 +70,28 @@ def run_child(module: str, *args: str) -> dict:
         cwd=ROOT,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def kept_database(pg_name: str, sqlite_name: str) -> str:
+    """A database kept between runs (its scenario takes minutes to build): PostgreSQL when
+    BENCH_DB=postgres (created if missing), else an SQLite file under var/bench/."""
+    if os.environ.get("BENCH_DB") == "postgres":
+        exists = subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-tAc",
+                f"SELECT 1 FROM pg_database WHERE datname='{pg_name}'",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        if not exists:
+            subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", pg_name], check=True)
+        return PG + pg_name
+    OUT.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{OUT / sqlite_name}"

@@ -13,37 +13,17 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 import time
 
-from bench.common import OUT, PG, report, setup_django
+from bench.common import kept_database, report, setup_django
 
 SCALE = float(os.environ.get("BENCH_SCALE", "10"))
 PG_NAME = "bangfu_bench_ledger"
 
 
 def database_url() -> str:
-    if os.environ.get("BENCH_DB") == "postgres":
-        exists = subprocess.run(
-            [
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-tAc",
-                f"SELECT 1 FROM pg_database WHERE datname='{PG_NAME}'",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        if not exists:
-            subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", PG_NAME], check=True)
-        return PG + PG_NAME
-    OUT.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{OUT / f'ledger-scale{SCALE:g}.sqlite3'}"
+    return kept_database(PG_NAME, f"ledger-scale{SCALE:g}.sqlite3")
 
 
 def build() -> None:

@@ -334,6 +334,16 @@ class SolvedProblemForm(BootstrapMixin, forms.Form):
 SolvedProblemFormSet = forms.formset_factory(SolvedProblemForm, extra=2, max_num=10)
 
 
+def suggest_defaults(form: forms.ModelForm, date_field: str) -> None:
+    """A new problem or project starts today, in the latest campaign, in the user's unit if
+    they have one."""
+    form.initial.setdefault(date_field, datetime.date.today())
+    form.initial.setdefault("campaign", form.fields["campaign"].queryset.first())
+    units = form.fields["unit"].queryset
+    if len(units[:2]) == 1:
+        form.initial.setdefault("unit", units.first())
+
+
 class ProblemForm(BaseModelForm):
     village = VillageField(label=_("村"))
     household = forms.ModelChoiceField(
@@ -373,11 +383,7 @@ class ProblemForm(BaseModelForm):
         self.fields["household"].widget.attrs["class"] = "form-control"
         self.fields["owner"].queryset = self.fields["owner"].queryset.select_related("branch")
         if not self.instance.pk:
-            self.initial.setdefault("raised_on", datetime.date.today())
-            self.initial.setdefault("campaign", self.fields["campaign"].queryset.first())
-            units = self.fields["unit"].queryset
-            if len(units[:2]) == 1:
-                self.initial.setdefault("unit", units.first())
+            suggest_defaults(self, "raised_on")
         elif self.instance.household_id:
             self.initial["household"] = self.instance.household.number
         if self.instance.pk and self.instance.state != ProblemState.OPEN:
@@ -424,11 +430,7 @@ class ProjectForm(BaseModelForm):
                 self.instance.beneficiaries.values_list("number", flat=True)
             )
         else:
-            self.initial.setdefault("date", datetime.date.today())
-            self.initial.setdefault("campaign", self.fields["campaign"].queryset.first())
-            units = self.fields["unit"].queryset
-            if len(units[:2]) == 1:
-                self.initial.setdefault("unit", units.first())
+            suggest_defaults(self, "date")
 
     def clean(self) -> dict:
         data = super().clean()
