@@ -193,8 +193,7 @@ class Figure:
             if tallied is not None:
                 return tallied
         if self.distinct is not None:
-            base, column = self.distinct(slice_)
-            return base.aggregate(n=Count(column, distinct=True))["n"]
+            return _distinct_count(self, slice_)
         return self.measure(self.records(slice_))
 
     def measure(self, records: QuerySet) -> Number:
@@ -210,6 +209,29 @@ class Figure:
     # Kept for callers of the first version (`figure.compute(slice)`).
     def compute(self, slice_: FigureSlice) -> Number:
         return self.value(slice_)
+
+
+def _distinct_count(figure: Figure, slice_: FigureSlice) -> int:
+    """Distinct values of a column of the figure's base records. On a snapshot, the figures
+    sharing the same base records (units, branches and villages of the branch–village
+    pairings) are counted in one query."""
+    base, column = figure.distinct(slice_)
+    if slice_.cache is None:
+        return base.aggregate(n=Count(column, distinct=True))["n"]
+    key = ("distinct", str(base.query))
+    if key not in slice_.cache:
+        columns = sorted(
+            {
+                other_column
+                for other in ALL_FIGURES
+                if other.distinct is not None
+                for other_base, other_column in [other.distinct(slice_)]
+                if str(other_base.query) == key[1]
+            }
+        )
+        counts = base.aggregate(**{f"n{i}": Count(c, distinct=True) for i, c in enumerate(columns)})
+        slice_.cache[key] = {c: counts[f"n{i}"] for i, c in enumerate(columns)}
+    return slice_.cache[key][column]
 
 
 def percent(top: Number, bottom: Number) -> Decimal:

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 
 from bangfu.registry.choices import HouseholdStatus
 
@@ -187,20 +187,29 @@ def _cadres_stayed(slice_: FigureSlice, prefix: str) -> int:
 
 
 def _unit_households(figure: Figure, slice_: FigureSlice) -> int | None:
-    """A unit's registry figures in one query over its households (the records themselves:
-    a unit reaches villages and helped households, which no county tally holds)."""
+    """A unit's registry figures from one read of its households (the records themselves: a
+    unit reaches villages and helped households, which no county tally holds). The reach is
+    an OR no index serves, so it is read once, and people are then counted by household."""
     key = ("unit_households",)
     cache = slice_.cache if slice_.cache is not None else {}
     if key not in cache:
+        from bangfu.registry.models import Person
+
         first, last = slice_.years()
-        poor = Q(status__in=POOR)
-        lifted = Q(status=HouseholdStatus.LIFTED, exit_year__range=(first, last))
-        cache[key] = slice_.households().aggregate(
-            households_registered=Count("pk", distinct=True),
-            poor_households=Count("pk", distinct=True, filter=poor),
-            poor_people=Count("people", distinct=True, filter=poor),
-            households_lifted=Count("pk", distinct=True, filter=lifted),
-        )
+        rows = list(slice_.households().values_list("pk", "status", "exit_year"))
+        poor = [pk for pk, status, _year in rows if status in POOR]
+        cache[key] = {
+            "households_registered": len(rows),
+            "poor_households": len(poor),
+            "households_lifted": sum(
+                1
+                for _pk, status, year in rows
+                if status == HouseholdStatus.LIFTED and year is not None and first <= year <= last
+            ),
+            "poor_people": slice_.within_scope(Person.objects.filter(household_id__in=poor)).count()
+            if poor
+            else 0,
+        }
     if figure.key == "poor_people" and not _may_view(slice_, "registry.view_person"):
         return None
     return cache[key][figure.key]
