@@ -215,23 +215,26 @@ def _distinct_count(figure: Figure, slice_: FigureSlice) -> int:
     """Distinct values of a column of the figure's base records. On a snapshot, the figures
     sharing the same base records (units, branches and villages of the branch–village
     pairings) are counted in one query."""
-    base, column = figure.distinct(slice_)
     if slice_.cache is None:
+        base, column = figure.distinct(slice_)
         return base.aggregate(n=Count(column, distinct=True))["n"]
-    key = ("distinct", str(base.query))
-    if key not in slice_.cache:
-        columns = sorted(
-            {
-                other_column
-                for other in ALL_FIGURES
-                if other.distinct is not None
-                for other_base, other_column in [other.distinct(slice_)]
-                if str(other_base.query) == key[1]
-            }
-        )
+    if "distinct" not in slice_.cache:
+        groups: dict[str, tuple[QuerySet, list[str]]] = {}
+        keys = {}
+        for other in ALL_FIGURES:
+            if other.distinct is not None:
+                base, column = other.distinct(slice_)
+                sql = str(base.query)
+                groups.setdefault(sql, (base, []))[1].append(column)
+                keys[other.key] = (sql, column)
+        slice_.cache["distinct"] = (keys, groups, {})
+    keys, groups, counted = slice_.cache["distinct"]
+    sql, column = keys[figure.key]
+    if sql not in counted:
+        base, columns = groups[sql]
         counts = base.aggregate(**{f"n{i}": Count(c, distinct=True) for i, c in enumerate(columns)})
-        slice_.cache[key] = {c: counts[f"n{i}"] for i, c in enumerate(columns)}
-    return slice_.cache[key][column]
+        counted[sql] = {c: counts[f"n{i}"] for i, c in enumerate(columns)}
+    return counted[sql][column]
 
 
 def percent(top: Number, bottom: Number) -> Decimal:

@@ -93,6 +93,8 @@ class FigureSliceForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name in ("campaign", "unit", "branch"):
+            self.fields[name].widget.template_name = "dashboard/widgets/select.html"
         # Choosing a unit reloads the page with its branches to choose from (core page.js).
         self.fields["unit"].widget.attrs.update(
             {"data-autosubmit": "", "data-clear-on-change": "branch"}
