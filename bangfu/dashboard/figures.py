@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from bangfu.campaigns.choices import PairingKind, PairingState
 from bangfu.campaigns.models import Campaign, Pairing
 from bangfu.core.scope import Scope
+from bangfu.dashboard.tallies import county_q
 from bangfu.geo.models import Region, VillageYear
 from bangfu.ledger.choices import ActivityKind, ProblemState, ReviewState
 from bangfu.ledger.counting import counted_states
@@ -76,9 +77,14 @@ class FigureSlice:
         """The slice's region, unit and branch, as each model's scope reaches them, and the
         user's scope: one rule for every figure, the same as the model's lists use."""
         model = qs.model
+        own = getattr(getattr(self.user, "scope", None), "region_prefix", None)
+        if own and len(own) <= 6 and _has_field(model, "county_code"):
+            # The user's region, as the indexed county code: the scope below says the same
+            # through the village's code, which needs a join the planner cannot narrow first.
+            qs = qs.filter(county_q(own))
         if self.region_prefix:
             if len(self.region_prefix) <= 6 and _has_field(model, "county_code"):
-                qs = qs.filter(county_code__startswith=self.region_prefix)  # no join, indexed
+                qs = qs.filter(county_q(self.region_prefix))  # no join, indexed
             else:
                 qs = qs.filter(model.scope_q(Scope(region_prefix=self.region_prefix)))
         if self.branch_id:

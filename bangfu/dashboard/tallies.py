@@ -94,6 +94,14 @@ def _unit(slice_: FigureSlice) -> int | None:
     return scope.unit_id if slice_.unit_id in (None, scope.unit_id) else -1
 
 
+def county_q(prefix: str) -> Q:
+    """Counties under a code prefix as an index range (LIKE 'x%' cannot use it in every
+    collation); a county's own code exactly."""
+    if len(prefix) == 6:
+        return Q(county_code=prefix)
+    return Q(county_code__gte=prefix, county_code__lt=prefix[:-1] + chr(ord(prefix[-1]) + 1))
+
+
 def _month_end(day: datetime.date) -> datetime.date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
@@ -141,7 +149,7 @@ def _activity_sums(
         else:
             qs = qs.filter(unit_id=0)
             if prefix:
-                qs = qs.filter(county_code__startswith=prefix)
+                qs = qs.filter(county_q(prefix))
         qs = qs.filter(_period_q(slice_.date_from, slice_.date_to))
         rows = qs.values("kind", "state").annotate(**{f"t_{c}": Sum(c) for c in SUMS})
         cache[key] = {(r["kind"], r["state"]): {c: r[f"t_{c}"] or 0 for c in SUMS} for r in rows}
@@ -158,7 +166,7 @@ def _household_sums(slice_: FigureSlice, prefix: str) -> list[dict[str, Any]]:
         if prefix == "-":
             qs = qs.none()
         elif prefix:
-            qs = qs.filter(county_code__startswith=prefix)
+            qs = qs.filter(county_q(prefix))
         cache[key] = list(
             qs.values("status", "exit_year").annotate(h=Sum("households"), p=Sum("people"))
         )
@@ -178,7 +186,7 @@ def _cadres_stayed(slice_: FigureSlice, prefix: str) -> int:
         member__is_leading_cadre=True,
     )
     if prefix:
-        qs = qs.filter(county_code__startswith=prefix)
+        qs = qs.filter(county_q(prefix))
     if slice_.date_from is None and slice_.date_to is None:
         qs = qs.filter(grain="a")
     else:
