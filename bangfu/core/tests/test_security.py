@@ -124,9 +124,10 @@ def test_templates_have_no_inline_script_the_csp_would_block():
 
 
 def _deploy_check(tmp_path, **env):
-    environment = {
-        k: v for k, v in os.environ.items() if k not in ("DEBUG", "DATABASE_URL", "SECRET_KEY")
-    }
+    # Production's environment: none of the test run's own settings (the browser tests set
+    # DJANGO_ALLOW_ASYNC_UNSAFE for Playwright's event loop).
+    dropped = ("DEBUG", "DATABASE_URL", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    environment = {k: v for k, v in os.environ.items() if k not in dropped}
     environment.update(
         BANGFU_VAR_DIR=str(tmp_path),
         ALLOWED_HOSTS="bangfu.example.gov.cn",
