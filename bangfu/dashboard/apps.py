@@ -8,8 +8,9 @@ class DashboardConfig(AppConfig):
     verbose_name = _("统计")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_migrate, pre_migrate
 
-        from bangfu.dashboard.tallies import ensure_triggers
+        from bangfu.dashboard.tallies import before_migrate, ensure_triggers
 
+        pre_migrate.connect(before_migrate, sender=self)
         post_migrate.connect(ensure_triggers, sender=self)

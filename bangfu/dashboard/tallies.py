@@ -691,6 +691,18 @@ def triggers_missing() -> bool:
         return not expected_triggers() <= {name for (name,) in cursor.fetchall()}
 
 
+def before_migrate(plan: Any = None, **kwargs: Any) -> None:
+    """SQLite rebuilds a table to alter it and then checks every trigger naming it: drop ours
+    before migrations run (ensure_triggers puts them back and recounts after)."""
+    if plan and connection.vendor == "sqlite":
+        from django.db.utils import DatabaseError
+
+        try:
+            drop_triggers()
+        except DatabaseError:
+            pass
+
+
 def ensure_triggers(plan: Any = None, **kwargs: Any) -> None:
     """After every migrate: (re)install the triggers when a dashboard migration ran (their SQL
     follows the tables) or one is missing (SQLite drops a table's triggers when a migration
