@@ -20,14 +20,13 @@ from __future__ import annotations
 import datetime
 import os
 import statistics
-import subprocess
 import sys
 import time
 from decimal import Decimal
 
 import numpy as np
 
-from bench.common import OUT, PG, report, setup_django
+from bench.common import kept_database, report, setup_django
 
 FRACTION = float(os.environ.get("BENCH_FRACTION", "1"))
 PG_NAME = "bangfu_bench_dashboard"
@@ -56,26 +55,7 @@ KINDS = {
 
 
 def database_url() -> str:
-    if os.environ.get("BENCH_DB") == "postgres":
-        exists = subprocess.run(
-            [
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-tAc",
-                f"SELECT 1 FROM pg_database WHERE datname='{PG_NAME}'",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        if not exists:
-            subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", PG_NAME], check=True)
-        return PG + PG_NAME
-    OUT.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{OUT / f'dashboard-province{FRACTION:g}.sqlite3'}"
+    return kept_database(PG_NAME, f"dashboard-province{FRACTION:g}.sqlite3")
 
 
 def log(text: str) -> None:
