@@ -52,6 +52,7 @@ def main() -> None:
                                       "url": args.base_url}])
             for path in args.paths:
                 page.goto(path)
+                page.wait_for_load_state("networkidle")  # charts and maps draw after loading
                 name = re.sub(r"[^a-z0-9]+", "-", path.strip("/").lower()) or "dashboard"
                 target = out / f"{args.user}-{args.lang}-{name}-{width}.png"
                 # Long phone pages: the first two screens are what people see.
