@@ -62,8 +62,10 @@ def main() -> None:
             profiler.start()
         start = time.perf_counter()
         result = layout.run(path, user, commit=True)
-        print(f"import {kind} {db}: {time.perf_counter() - start:.2f} s, {result.rows} rows,"
-              f" {result.problem_count} problems {result.problems[:3]}")
+        print(
+            f"import {kind} {db}: {time.perf_counter() - start:.2f} s, {result.rows} rows,"
+            f" {result.problem_count} problems {result.problems[:3]}"
+        )
     if profiler:
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False, show_all=False))

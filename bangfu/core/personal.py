@@ -107,7 +107,9 @@ def log_export(
     )
 
 
-def exports_unmasked(model: type[models.Model], user: Any, columns: list[str] | None = None) -> bool:
+def exports_unmasked(
+    model: type[models.Model], user: Any, columns: list[str] | None = None
+) -> bool:
     """Whether an export of `model` for `user` carries personal data unmasked (and is logged)."""
     names = set(personal_fields(model))
     if columns is not None:

@@ -25,9 +25,7 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if getattr(settings, "BANGFU_CSP", False):
-            response.headers.setdefault(
-                "Content-Security-Policy", settings.CONTENT_SECURITY_POLICY
-            )
+            response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         response.headers.setdefault(
             "Permissions-Policy", "camera=(self), geolocation=(self), microphone=()"
         )
