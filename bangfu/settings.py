@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "bangfu.core.security.SessionTouchMiddleware",
     "bangfu.core.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -136,7 +137,7 @@ BANGFU_LOCKOUT_MINUTES = int(os.environ.get("BANGFU_LOCKOUT_MINUTES", "15"))
 # Sessions end after this much inactivity: every request pushes the expiry forward.
 BANGFU_SESSION_MINUTES = int(os.environ.get("BANGFU_SESSION_MINUTES", "30"))
 SESSION_COOKIE_AGE = BANGFU_SESSION_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # core.security.SessionTouchMiddleware renews it
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

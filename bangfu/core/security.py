@@ -16,6 +16,28 @@ from django.utils.translation import gettext as _
 DEVELOPMENT_SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"
 
 
+class SessionTouchMiddleware:
+    """Keep an active session alive: push its expiry (BANGFU_SESSION_MINUTES of inactivity)
+    forward, but write the session at most once a minute rather than on every request — a
+    write costs a transaction on every page. Idle time is therefore measured to the minute."""
+
+    INTERVAL = 60  # seconds
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            import time
+
+            now = int(time.time())
+            if now - session.get("_touched", 0) >= self.INTERVAL:
+                session["_touched"] = now  # modified: SessionMiddleware saves it, expiry renewed
+        return response
+
+
 class ContentSecurityPolicyMiddleware:
     """Sends settings.CONTENT_SECURITY_POLICY (when BANGFU_CSP is on) and a Permissions-Policy."""
 
