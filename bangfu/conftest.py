@@ -298,6 +298,36 @@ def phone_page(browser: Any, live_server: Any) -> Any:
     context.close()
 
 
+def _serial_live_server() -> None:
+    """The live server answers one request at a time. On the in-memory SQLite test database
+    every server thread shares the test's one connection, and a page that fires requests in
+    parallel (the 待办 badge, chart data) would use it from two threads at once and hang."""
+    import threading
+
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.test.testcases import LiveServerThread
+
+    lock = threading.Lock()
+
+    class SerialWSGIServer(ThreadedWSGIServer):
+        def set_app(self, application: Any) -> None:
+            def serial(environ: dict, start_response: Any) -> list[bytes]:
+                with lock:
+                    result = application(environ, start_response)
+                    try:
+                        return list(result)  # streamed bodies read the database too
+                    finally:
+                        if hasattr(result, "close"):
+                            result.close()
+
+            super().set_app(serial)
+
+    LiveServerThread.server_class = SerialWSGIServer
+
+
+_serial_live_server()
+
+
 @pytest.fixture
 def live_world(transactional_db: Any, request: Any) -> World:
     """The world fixture's data, committed so the live server's thread can see it."""
