@@ -169,9 +169,15 @@ def resource_serializer(
             field = model._meta.get_field(name)
         except Exception:
             continue
-        if not field.is_relation:
-            continue
         read_only = name not in write_fields
+        if not field.is_relation:
+            if read_only and field.choices and getattr(field, "blank", False):
+                # DRF drops allow_blank from read-only fields, so the schema's enum would
+                # refuse the "" a blank choice (a hand-scored indicator's measure) holds.
+                attrs[name] = serializers.ChoiceField(
+                    choices=field.choices, read_only=True, allow_blank=True
+                )
+            continue
         nullable = bool(getattr(field, "null", False))
         key = keys.get(name, "pk")
         if field.many_to_many:
