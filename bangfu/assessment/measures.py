@@ -8,6 +8,7 @@ every point of a score can be followed to the entries that earned it.
 from __future__ import annotations
 
 import datetime
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -88,7 +89,7 @@ class _Everyone:
 
 
 @dataclass
-class Measure:
+class Measure(ABC):
     """A value computed from records for a unit or branch over a period, with its parameters."""
 
     key: ClassVar[str]
@@ -129,7 +130,8 @@ class Measure:
     def applies_to(self, subject: str) -> bool:
         return subject in self.subjects
 
-    # --- to implement -------------------------------------------------------------------
+    # --- what each measure defines -------------------------------------------------------
+    @abstractmethod
     def values(
         self,
         campaign: Any,
@@ -139,13 +141,12 @@ class Measure:
         only: int | None = None,
     ) -> dict[int, Decimal | None]:
         """Each unit's (or branch's) value, keyed by its id; ids missing have no records."""
-        raise NotImplementedError
 
+    @abstractmethod
     def records(
         self, obj: Any, campaign: Any, period: Period, params: dict[str, Any] | None = None
     ) -> QuerySet:
         """The records behind `obj`'s value."""
-        raise NotImplementedError
 
     def missing(self) -> Decimal | None:
         """The value of a unit with no records at all (None: the indicator does not apply)."""
@@ -267,8 +268,9 @@ class _ProblemMeasure(Measure):
             campaign=campaign, raised_on__gte=period.start, raised_on__lte=period.end
         )
 
+    @abstractmethod
     def _good(self, period) -> Q:
-        raise NotImplementedError
+        """Which of the period's problems count as done well (solved; solved on time)."""
 
     def values(self, campaign, period, subject, params=None, only=None):
         key = _key(subject)

@@ -100,15 +100,15 @@ class FigureSliceForm(BootstrapMixin, forms.Form):
             {"data-autosubmit": "", "data-clear-on-change": "branch"}
         )
         # Branches are listed for the chosen unit only (a province holds thousands).
+        # A branch's own user keeps the (scope-restricted) list: it holds just their branch.
         unit = self.data.get("unit") if self.is_bound else None
-        branches = self.fields["branch"].queryset
-        if self.user is not None and self.user.scope.branch_id:
-            pass  # a branch's user has their own branch to choose
-        elif unit and str(unit).isdigit():
-            branches = branches.filter(unit_id=unit)
-        else:
-            branches = branches.none()
-        self.fields["branch"].queryset = branches
+        own_branch = self.user is not None and self.user.scope.branch_id
+        if not own_branch:
+            branches = self.fields["branch"].queryset
+            chosen = unit and str(unit).isdigit()
+            self.fields["branch"].queryset = (
+                branches.filter(unit_id=unit) if chosen else branches.none()
+            )
 
     def clean_region(self) -> Region | None:
         code = self.cleaned_data.get("region")
