@@ -23,6 +23,7 @@ from bangfu.campaigns.services import (
     approve_pairings,
     claim_village,
     default_start,
+    error_text,
     open_villages,
     reject_pairings,
 )
@@ -40,12 +41,6 @@ def chosen_campaign(request: HttpRequest) -> Campaign | None:
         return campaigns.filter(pk=int(wanted)).first() or campaigns.first()
     except ValueError:
         return campaigns.first()
-
-
-def _error_text(error: ValidationError) -> str:
-    if hasattr(error, "message_dict"):
-        return " ".join(m for messages_ in error.message_dict.values() for m in messages_)
-    return " ".join(error.messages)
 
 
 class OpenVillagesView(LoginRequiredMixin, PermissionRequiredMixin, View):
@@ -117,7 +112,7 @@ class ClaimView(LoginRequiredMixin, PermissionRequiredMixin, View):
         try:
             pairing = claim_village(campaign, branch, village, request.user)
         except ValidationError as e:
-            messages.error(request, _error_text(e))
+            messages.error(request, error_text(e))
             return redirect(back)
         if pairing.state == PairingState.APPROVED:
             text = (
@@ -172,7 +167,7 @@ class ApprovalsView(LoginRequiredMixin, PermissionRequiredMixin, View):
             else:
                 raise Http404
         except ValidationError as e:
-            messages.error(request, _error_text(e))
+            messages.error(request, error_text(e))
             return redirect("campaigns:approvals")
         if not done:
             raise Http404  # none of them pending within the user's scope

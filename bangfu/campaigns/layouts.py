@@ -124,12 +124,18 @@ class PairingLayout(RowLayout):
         touched = [p for p in created + updated if p.kind == PairingKind.BRANCH_VILLAGE]
         if not touched:
             return
-        if not state["user"].has_perm("campaigns.approve_pairing"):
-            # Like a claim on the page: a new branch–village pairing waits for approval.
-            claims = [p for p in created if p.kind == PairingKind.BRANCH_VILLAGE]
-            Pairing.objects.filter(pk__in=[p.pk for p in claims]).update(state=PairingState.PENDING)
-            for p in claims:
+        # Like a claim on the page: a new branch–village pairing the importer may not approve
+        # (permission and scope, as services.may_approve) waits for approval; saved, so logged.
+        claims = [p for p in created if p.kind == PairingKind.BRANCH_VILLAGE]
+        approvable = set(
+            Pairing.objects.restrict(state["user"], "approve")
+            .filter(pk__in=[p.pk for p in claims])
+            .values_list("pk", flat=True)
+        )
+        for p in claims:
+            if p.pk not in approvable:
                 p.state = PairingState.PENDING
+                p.save(update_fields=["state", "updated"])
         rows = state.setdefault("rows_of_pairing", {})
         for p in touched:
             rows.setdefault(p.pk, p)

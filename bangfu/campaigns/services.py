@@ -127,6 +127,11 @@ def hand_over(pairing: Pairing, branch: Branch, on: datetime.date) -> Pairing:
 APPROVED = Q(state=PairingState.APPROVED)
 
 
+def error_text(error: ValidationError) -> str:
+    """A rule's refusal as one line for a message (field errors included)."""
+    return " ".join(error.messages)
+
+
 def may_approve(pairing: Pairing, user: Any) -> bool:
     """Whether the user may approve this (saved) pairing: the permission and the scope."""
     return Pairing.objects.restrict(user, "approve").filter(pk=pairing.pk).exists()
@@ -206,8 +211,14 @@ def approve_pairings(user: Any, ids: Iterable[int]) -> list[Pairing]:
     with transaction.atomic():
         for pairing in _pending_for(user, ids):
             pairing.state = PairingState.APPROVED
-            save_pairing(pairing)
-            _review(pairing, user, PairingState.APPROVED)
+            pairing.reviewed_by, pairing.reviewed_at = user, timezone.now()
+            pairing.review_note = ""
+            try:
+                save_pairing(pairing)  # the rules again, and one change-log entry
+            except ValidationError as e:  # say which of the ticked claims broke a rule
+                raise ValidationError(
+                    _("{pair}:{error}").format(pair=pairing, error=error_text(e))
+                ) from e
             approved.append(pairing)
     return approved
 

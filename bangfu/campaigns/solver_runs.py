@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from bangfu.campaigns.choices import PairingKind, PairingOrigin, PairingState, SolverRunState
 from bangfu.campaigns.models import AllocationTarget, Campaign, Pairing, ProposedPair, SolverRun
-from bangfu.campaigns.services import default_start, end_pairing, save_pairing
+from bangfu.campaigns.services import default_start, end_pairing, error_text, save_pairing
 from bangfu.campaigns.solver import (
     SolverWeights,
     haversine_km,
@@ -333,7 +333,7 @@ def accept_run(run: SolverRun, user: Any, start: datetime.date) -> dict[str, int
                 end_pairing(pairing, start - datetime.timedelta(days=1))
             except ValidationError as e:
                 raise ValidationError(
-                    _("结束{pairing}时出错:{error}").format(pairing=pairing, error=_text(e))
+                    _("结束{pairing}时出错:{error}").format(pairing=pairing, error=error_text(e))
                 ) from e
         experts_in_force = set(
             Pairing.objects.filter(
@@ -365,7 +365,9 @@ def accept_run(run: SolverRun, user: Any, start: datetime.date) -> dict[str, int
             try:
                 save_pairing(pairing)
             except ValidationError as e:
-                raise ValidationError(_("{pair}:{error}").format(pair=pair, error=_text(e))) from e
+                raise ValidationError(
+                    _("{pair}:{error}").format(pair=pair, error=error_text(e))
+                ) from e
         run.state = SolverRunState.ACCEPTED
         run.accepted_by = user
         run.accepted_at = now
@@ -375,9 +377,3 @@ def accept_run(run: SolverRun, user: Any, start: datetime.date) -> dict[str, int
         "created": len(diff.new) + len(experts),
         "ended": len(diff.ended),
     }
-
-
-def _text(error: ValidationError) -> str:
-    if hasattr(error, "message_dict"):
-        return " ".join(m for ms in error.message_dict.values() for m in ms)
-    return " ".join(error.messages)

@@ -21,9 +21,9 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from bangfu.campaigns.choices import PairingKind, SolverRunState
-from bangfu.campaigns.claim_views import _error_text, chosen_campaign
+from bangfu.campaigns.claim_views import chosen_campaign
 from bangfu.campaigns.models import Campaign, ProposedPair, SolverRun
-from bangfu.campaigns.services import default_start
+from bangfu.campaigns.services import default_start, error_text
 from bangfu.campaigns.solver import SolverWeights
 from bangfu.campaigns.solver_runs import (
     accept_run,
@@ -198,7 +198,7 @@ class PairEditView(RunMixin, View):
                 swap_village(self.run, pair, village)
                 messages.success(request, _("已改为:{pair}。").format(pair=pair))
         except ValidationError as e:
-            messages.error(request, _error_text(e))
+            messages.error(request, error_text(e))
         return redirect(back)
 
 
@@ -222,7 +222,7 @@ class AcceptView(RunMixin, View):
             counts = accept_run(self.run, request.user, start)
         except ValidationError as e:
             messages.error(
-                request, _("方案未采纳,没有写入任何结对。{error}").format(error=_error_text(e))
+                request, _("方案未采纳,没有写入任何结对。{error}").format(error=error_text(e))
             )
         else:
             messages.success(

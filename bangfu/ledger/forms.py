@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from bangfu.campaigns.choices import PairingKind
+from bangfu.campaigns.choices import PairingKind, PairingState
 from bangfu.campaigns.models import Pairing
 from bangfu.core.forms import BaseModelForm, BootstrapMixin, PickerWidget
 from bangfu.geo.forms import VillageField
@@ -189,7 +189,10 @@ class ActivityForm(BaseModelForm):
             self.initial.setdefault("branch", branch)
             villages = list(
                 Pairing.objects.filter(
-                    branch=branch, kind=PairingKind.BRANCH_VILLAGE, end__isnull=True
+                    branch=branch,
+                    kind=PairingKind.BRANCH_VILLAGE,
+                    state=PairingState.APPROVED,
+                    end__isnull=True,
                 ).values_list("village__code", flat=True)[:2]
             )
             if len(villages) == 1:
@@ -271,6 +274,7 @@ class ActivityForm(BaseModelForm):
         """The active pairing this work belongs to: the kind's own pairing of a participant,
         else the branch's pairing with the village."""
         pairings = Pairing.objects.filter(
+            state=PairingState.APPROVED,  # a claim waiting for approval is not a pairing yet
             campaign_id=activity.campaign_id,
             branch_id=activity.branch_id,
             village_id=activity.village_id,
