@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -24,9 +25,9 @@ def _check_key(value: Any, wanted: type) -> Any:
     """An id (a positive 64-bit integer) or a natural key (a short string without NUL)."""
     if wanted is int:
         if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
-            raise serializers.ValidationError("请填写编号(正整数)。")
+            raise serializers.ValidationError(_("请填写编号(正整数)。"))
     elif not isinstance(value, str) or not 0 < len(value) <= 50 or "\x00" in value:
-        raise serializers.ValidationError("请填写编号(字符串)。")
+        raise serializers.ValidationError(_("请填写编号(字符串)。"))
     return value
 
 
@@ -79,7 +80,7 @@ class KeyListField(serializers.Field):
 
     def to_internal_value(self, data: Any) -> list:
         if not isinstance(data, list):
-            raise serializers.ValidationError("请填写列表。")
+            raise serializers.ValidationError(_("请填写列表。"))
         wanted = str if self.key != "pk" else int
         return [_check_key(v, wanted) for v in data]
 

@@ -68,6 +68,7 @@ def _value_text(score: IndicatorScore) -> str:
 
 def score_sheet_rows(result: AssessmentResult) -> tuple[list[str], list[list[Any]], list[Any]]:
     headers = [_("指标"), _("权重"), _("指标值"), _("得分"), _("评分说明")]
+    lines = score_lines(result)
     rows = [
         [
             s.indicator.name,
@@ -76,9 +77,9 @@ def score_sheet_rows(result: AssessmentResult) -> tuple[list[str], list[list[Any
             _number(s.points) if s.points is not None else _("不适用"),
             s.comment,
         ]
-        for s in score_lines(result)
+        for s in lines
     ]
-    weight = sum((s.indicator.weight for s in score_lines(result)), Decimal(0))
+    weight = sum((s.indicator.weight for s in lines), Decimal(0))
     totals = [_("总分(按适用指标折算)"), _number(weight), "", _number(result.score), ""]
     return headers, rows, totals
 

@@ -216,7 +216,9 @@ def register_on(coop: Cooperative, day: datetime.date) -> list[tuple[CoopMember,
         .annotate(n=Sum("shares"))
         .order_by("member")
     )
-    members = CoopMember.objects.in_bulk([r["member"] for r in rows])
+    members = CoopMember.objects.select_related("household").in_bulk(
+        [r["member"] for r in rows]
+    )  # confirm_run reads each holder's household
     return [(members[r["member"]], r["n"]) for r in rows]
 
 

@@ -54,12 +54,9 @@ def slice_summary(form: FigureSliceForm, slice_: FigureSlice) -> list[tuple[str,
     if data.get("branch"):
         rows.append((_("党支部"), data["branch"].name))
     if slice_.date_from or slice_.date_to:
-        rows.append(
-            (
-                _("期间"),
-                "{} — {}".format(slice_.date_from or "", slice_.date_to or ""),
-            )
-        )
+        from bangfu.dashboard.bulletin import period_phrase
+
+        rows.append((_("期间"), period_phrase(slice_)))  # 2016年1月1日至…, 截至…, …以来
     return rows
 
 
