@@ -15,6 +15,9 @@ from pathlib import Path
 
 from bench import common
 
+# Several profiles may run at once (one per checkout): BENCH_PG_NAME keeps them apart.
+PG_NAME = os.environ.get("BENCH_PG_NAME", "bangfu_bench_profile")
+
 
 def main() -> None:
     rows = int(sys.argv[1])
@@ -23,7 +26,7 @@ def main() -> None:
     work = Path(os.environ.get("BENCH_TMP", "/tmp/bangfu-bench-profile"))
     work.mkdir(parents=True, exist_ok=True)
     if db == "pg":
-        url = common.fresh_postgres("bangfu_bench_profile")
+        url = common.fresh_postgres(PG_NAME)
     else:
         sqlite = work / "profile.sqlite3"
         sqlite.unlink(missing_ok=True)
@@ -74,7 +77,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        common.drop_postgres("bangfu_bench_profile")
+        common.drop_postgres(PG_NAME)
 
 
 if __name__ == "__main__":

@@ -193,159 +193,65 @@ def record_bulk(changes: list[tuple[Any, str, dict | None, dict | None]], user: 
     bulk.insert(ObjectChange, rows)
 
 
-def json_rows(model: type[models.Model], columns: dict[str, Sequence[Any]]) -> list[str]:
-    """`serialize_values` as JSON text for many rows given column-wise (attribute name → one
-    value per row), each distinct value encoded once: an import logs a million rows."""
-    import json
-
-    from bangfu.core.bulk import _mapped
-
-    exclude = set(getattr(model, "changelog_exclude", ()))
-    names, encoded = [], []
-    for field in model._meta.concrete_fields:
-        if field.name in exclude or field.attname not in columns:
-            continue
-        names.append(field.name)
-        encoded.append(
-            _mapped(
-                columns[field.attname],
-                lambda v: json.dumps(_json_value(v), ensure_ascii=False),
-            )
-        )
-    if not names:
-        return []
-    # Field names hold no "%": the template is safe, and values are arguments, never parsed.
-    template = "{" + ", ".join(json.dumps(n) + ": %s" for n in names) + "}"
-    return [template % row for row in zip(*encoded, strict=True)]
-
-
-def record_columns(
-    model: type[models.Model],
-    action: str,
-    ids: Sequence[int],
-    reprs: Sequence[str],
-    after: Sequence[str | None],
-    before: Sequence[str | None] | None = None,
-    parent_model: type[models.Model] | None = None,
-    parent_ids: Sequence[int] | None = None,
-    user: Any = None,
-) -> None:
-    """Log many changes given column-wise (`after`/`before` as JSON text from `json_rows`):
-    the same entries as `record_bulk`, written without building an object per change."""
-    from bangfu.core import bulk
-    from bangfu.core.models import ObjectChange
-
-    if not ids:
-        return
-    count = len(ids)
-    ctx = _context.get() or ChangeContext()
-    user = user if user is not None else ctx.user
-    user = user if getattr(user, "pk", None) else None
-    parent_type = ContentType.objects.get_for_model(parent_model).pk if parent_model else None
-    bulk.insert_columns(
-        ObjectChange,
-        {
-            "user_id": [user.pk if user else None] * count,
-            "user_name": [user.get_username() if user else ""] * count,
-            "request_id": [ctx.request_id] * count,
-            "action": [action] * count,
-            "content_type_id": [ContentType.objects.get_for_model(model).pk] * count,
-            "object_id": ids,
-            "object_repr": [r[:200] for r in reprs],
-            "related_content_type_id": [parent_type] * count,
-            "related_object_id": parent_ids if parent_ids is not None else [None] * count,
-            "prechange_data": before if before is not None else [None] * count,
-            "postchange_data": after,
-        },
-        bulk.reserve_ids(ObjectChange, count),
-        json_text=("prechange_data", "postchange_data"),
-    )
+def id_runs(ids: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted ids as runs of consecutive values: [1, 2, 3, 7, 8] → [(1, 3), (7, 8)]."""
+    runs: list[tuple[int, int]] = []
+    for pk in sorted(ids):
+        if runs and pk == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], pk)
+        else:
+            runs.append((pk, pk))
+    return runs
 
 
 def record_created(
     model: type[models.Model],
     ids: Sequence[int],
-    columns: dict[str, Sequence[Any]],
-    reprs: Sequence[str],
     parent_model: type[models.Model] | None = None,
-    parent_ids: Sequence[int] | None = None,
     user: Any = None,
 ) -> None:
-    """Log the creation of rows just inserted column-wise (see bulk.insert_columns).
+    """Log the creation of many rows inserted together (an import): one entry per run of
+    consecutive ids, not one per row.
 
-    On PostgreSQL the database builds each entry's JSON from the row it just stored (the
-    same keys and values as serialize_instance), so a million-row import spends no Python
-    time on it; elsewhere the JSON is built from `columns`.
+    A million-row import would otherwise write a million entries, each a copy of its row. The
+    entry says who created the rows and when; each object's history shows it with the values
+    the object was created with, found from its values now and the later changes, which are
+    all logged (see `creation_values`).
     """
-    from django.db import connection
+    from bangfu.core.models import ObjectChange
 
     if not ids:
         return
-    if connection.vendor != "postgresql":
-        record_columns(
-            model,
-            "create",
-            ids,
-            reprs,
-            json_rows(model, {"id": ids, **columns}),
-            parent_model=parent_model,
-            parent_ids=parent_ids,
-            user=user,
-        )
-        return
-    from bangfu.core.models import ObjectChange
-
-    quote = connection.ops.quote_name
-    exclude = set(getattr(model, "changelog_exclude", ()))
-    drop, build = [], []
-    for field in model._meta.concrete_fields:
-        if field.name in exclude:
-            drop.append(field.column)
-        elif field.column != field.name or isinstance(field, models.DecimalField):
-            drop.append(field.column)
-            value = f"t.{quote(field.column)}"
-            if isinstance(field, models.DecimalField):
-                value += "::text"  # as serialize_instance writes a Decimal
-            build.append(f"'{field.name}', {value}")
-    data = "to_jsonb(t)" + "".join(f" - '{c}'" for c in drop)
-    if build:
-        data += f" || jsonb_build_object({', '.join(build)})"
     ctx = _context.get() or ChangeContext()
     user = user if user is not None else ctx.user
     user = user if getattr(user, "pk", None) else None
-    meta = ObjectChange._meta
-    target = ", ".join(
-        quote(meta.get_field(f).column)
-        for f in (
-            "time",
-            "user",
-            "user_name",
-            "request_id",
-            "action",
-            "content_type",
-            "object_id",
-            "object_repr",
-            "related_content_type",
-            "related_object_id",
-            "postchange_data",
-        )
+    content_type = ContentType.objects.get_for_model(model)
+    parent_type = ContentType.objects.get_for_model(parent_model) if parent_model else None
+    label = str(model._meta.verbose_name)
+    ObjectChange.objects.bulk_create(
+        [
+            ObjectChange(
+                user=user,
+                user_name=user.get_username() if user else "",
+                request_id=ctx.request_id,
+                action=ObjectChange.Action.CREATE,
+                content_type=content_type,
+                object_id=first,
+                last_object_id=last,
+                object_repr=f"{label} ×{last - first + 1}"[:200],
+                related_content_type=parent_type,
+            )
+            for first, last in id_runs(ids)
+        ],
+        batch_size=1000,
     )
-    parent_type = ContentType.objects.get_for_model(parent_model).pk if parent_model else None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(meta.db_table)} ({target}) "
-            f"SELECT now(), %s, %s, %s, 'create', %s, t.{quote(model._meta.pk.column)}, "
-            f"left(u.repr, 200), %s, u.parent, {data} "
-            f"FROM unnest(%s::bigint[], %s::text[], %s::bigint[]) AS u(id, repr, parent) "
-            f"JOIN {quote(model._meta.db_table)} t ON t.{quote(model._meta.pk.column)} = u.id",
-            [
-                user.pk if user else None,
-                user.get_username() if user else "",
-                ctx.request_id,
-                ContentType.objects.get_for_model(model).pk,
-                parent_type,
-                list(ids),
-                list(reprs),
-                list(parent_ids) if parent_ids is not None else [None] * len(ids),
-            ],
-        )
+
+
+def creation_values(instance: models.Model, changes: Sequence[Any]) -> dict[str, Any]:
+    """The values `instance` was created with: its values now with `changes` (its later
+    updates, any order) undone, newest first."""
+    values = serialize_instance(instance)
+    for change in sorted(changes, key=lambda c: (c.time, c.pk), reverse=True):
+        if change.action == "update" and change.prechange_data:
+            values.update((k, v) for k, v in change.prechange_data.items() if k in values)
+    return values

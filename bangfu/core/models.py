@@ -156,6 +156,10 @@ class ObjectChange(models.Model):
         ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("对象类型")
     )
     object_id = models.BigIntegerField(_("对象编号"))
+    # A bulk creation (an import of many rows) is one entry for a run of ids created together:
+    # object_id is the first, last_object_id the last. Each object's page shows the entry with
+    # the values it was created with (its values now, with later logged changes undone).
+    last_object_id = models.BigIntegerField(_("最后一个对象编号"), null=True, blank=True)
     changed_object = GenericForeignKey("content_type", "object_id")
     object_repr = models.CharField(_("对象"), max_length=200)
     related_content_type = models.ForeignKey(
@@ -173,6 +177,11 @@ class ObjectChange(models.Model):
             models.Index(fields=["content_type", "object_id"], name="objectchange_object"),
             models.Index(
                 fields=["related_content_type", "related_object_id"], name="objectchange_related"
+            ),
+            models.Index(
+                fields=["content_type", "object_id", "last_object_id"],
+                condition=models.Q(last_object_id__isnull=False),
+                name="objectchange_bulk",
             ),
         ]
 

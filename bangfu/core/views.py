@@ -5,6 +5,7 @@ Every queryset goes through `restrict(user, action)`; views never filter by scop
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.contrib import messages
@@ -23,6 +24,7 @@ from django_filters.views import FilterView
 from django_tables2.export.views import ExportMixin
 from django_tables2.views import SingleTableMixin
 
+from bangfu.core.changelog import creation_values
 from bangfu.core.models import BaseModel, ObjectChange
 from bangfu.core.personal import (
     can_see_personal_data,
@@ -151,13 +153,72 @@ def layout_export(
     return xlsx_response(layout.export_sheets(queryset, user), f"{name}.xlsx")
 
 
-def history_for(instance: models.Model) -> models.QuerySet:
-    """Changes of the object itself and of the objects that name it as their parent."""
+def history_for(instance: models.Model, limit: int = 100) -> list[ObjectChange]:
+    """Changes of the object itself and of the objects that name it as their parent, newest
+    first.
+
+    A bulk creation (one entry for a run of ids, see `changelog.record_created`) shows once per
+    object of the run that is this object or its child, with the values it was created with.
+    """
+    model = type(instance)
     ct = ContentType.objects.get_for_model(instance)
-    return ObjectChange.objects.filter(
-        Q(content_type=ct, object_id=instance.pk)
-        | Q(related_content_type=ct, related_object_id=instance.pk)
-    ).select_related("user", "content_type")
+    covered: dict[tuple[int, int], models.Model] = {(ct.pk, instance.pk): instance}
+    bulk_children = (
+        ObjectChange.objects.filter(related_content_type=ct, last_object_id__isnull=False)
+        .order_by()
+        .values_list("content_type", flat=True)
+        .distinct()
+    )
+    for child_type in bulk_children:
+        child_model = ContentType.objects.get_for_id(child_type).model_class()
+        link = next(
+            (
+                f
+                for f in (child_model._meta.concrete_fields if child_model else ())
+                if f.many_to_one and f.related_model is model
+            ),
+            None,
+        )
+        if link is not None:
+            for child in child_model._base_manager.filter(**{link.name: instance})[:limit]:
+                covered[(child_type, child.pk)] = child
+    query = Q(content_type=ct, object_id=instance.pk) | Q(
+        related_content_type=ct, related_object_id=instance.pk
+    )
+    for type_id, pk in covered:
+        query |= Q(
+            content_type_id=type_id,
+            last_object_id__isnull=False,
+            object_id__lte=pk,
+            last_object_id__gte=pk,
+        )
+    changes = list(
+        ObjectChange.objects.filter(query).select_related("user", "content_type")[:limit]
+    )
+    if not any(c.last_object_id is not None for c in changes):
+        return changes
+    updates: dict[tuple[int, int], list[ObjectChange]] = {}
+    later = Q(pk__in=[])
+    for type_id, pk in covered:
+        later |= Q(content_type_id=type_id, object_id=pk, action=ObjectChange.Action.UPDATE)
+    for change in ObjectChange.objects.filter(later, last_object_id__isnull=True):
+        updates.setdefault((change.content_type_id, change.object_id), []).append(change)
+    entries: list[ObjectChange] = []
+    for change in changes:
+        if change.last_object_id is None:
+            entries.append(change)
+            continue
+        for (type_id, pk), obj in covered.items():
+            if (
+                type_id == change.content_type_id
+                and change.object_id <= pk <= change.last_object_id
+            ):
+                entry = copy.copy(change)
+                entry.object_id = pk
+                entry.object_repr = str(obj)[:200]
+                entry.postchange_data = creation_values(obj, updates.get((type_id, pk), []))
+                entries.append(entry)
+    return entries[:limit]
 
 
 def readable_diff(change: ObjectChange, user: Any) -> list[tuple[str, Any, Any]]:
@@ -264,7 +325,7 @@ class ObjectDetailView(LoginRequiredMixin, DetailView):
         context["related"] = related
         if user.has_perm("core.view_objectchange"):
             context["history"] = [
-                (change, readable_diff(change, user)) for change in history_for(obj)[:100]
+                (change, readable_diff(change, user)) for change in history_for(obj)
             ]
         return context
 

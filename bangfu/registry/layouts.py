@@ -299,17 +299,7 @@ class HouseholdLayout(Layout):
         by_number = dict(zip(columns["number"], ids, strict=True))
         for number, pk, i in zip(columns["number"], ids, accepted, strict=True):
             state.new_heads[pk] = (rows[i], head_rows.get(number, 0))
-        named = _("{head}户 ({number})")
-        record_created(
-            Household,
-            ids,
-            columns,
-            [
-                named.format(head=h, number=n) if h else n
-                for h, n in zip(columns["head_name"], columns["number"], strict=True)
-            ],
-            user=state.user,
-        )
+        record_created(Household, ids, user=state.user)
         result.count("created", str(_("贫困户")), len(ids))
         numbers = people.pop("_number")
         county = dict(zip(columns["number"], columns["county_code"], strict=True))
@@ -318,15 +308,7 @@ class HouseholdLayout(Layout):
         person_ids = bulk.reserve_ids(Person, len(numbers))
         people = _defaults(Person, people, len(numbers))
         bulk.insert_columns(Person, people, person_ids)
-        record_created(
-            Person,
-            person_ids,
-            people,
-            people["name"],
-            parent_model=Household,
-            parent_ids=people["household_id"],
-            user=state.user,
-        )
+        record_created(Person, person_ids, parent_model=Household, user=state.user)
         result.count("created", str(_("家庭成员")), len(person_ids))
 
     def _household_columns(

@@ -113,7 +113,10 @@ def test_a_new_household_with_its_people_is_imported(tmp_path, world):
     )
     assert result.created == {"贫困户": 1, "家庭成员": 2}
     assert ObjectChange.objects.filter(
-        object_repr="谭小", action="create", user=world.users["office"]
+        object_id__lte=person.pk,
+        last_object_id__gte=person.pk,
+        action="create",
+        user=world.users["office"],
     ).exists()
 
 
@@ -443,28 +446,52 @@ def test_a_file_exported_in_english_imports_in_chinese(tmp_path, world):
     assert result.unchanged == {"贫困户": 2, "家庭成员": 2}
 
 
-def test_the_change_log_of_an_import_holds_each_new_objects_fields(tmp_path, world):
-    from django.contrib.contenttypes.models import ContentType
-
+def test_each_imported_objects_history_shows_its_creation_with_its_values(tmp_path, world, login):
+    """An import logs one entry per run of new ids, not one per row; each household's page
+    still shows itself and each member created, by whom, with the values they were created
+    with, also after a later change."""
     from bangfu.core.changelog import serialize_instance
+    from bangfu.core.views import history_for
 
     son = ident(102, datetime.date(1990, 1, 9))
     area = "住房面积(平方米)"
-    rows = [row(**{area: 80.5}), row(name="谭小", id_number=son, relation="之子", **{area: 80.5})]
+    rows = [
+        row(**{area: 80.5}),
+        row(name="谭小", id_number=son, relation="之子", **{area: 80.5}),
+        row(number="5205241162140102", name="谭二", id_number=ident(104), relation="户主"),
+    ]
     path = xlsx(tmp_path, rows, headers=[*HEADERS, area])
+    entries = ObjectChange.objects.count()
     result = run(path, world.users["office"])
     assert result.problem_count == 0, reasons(result)
+    assert result.created == {"贫困户": 2, "家庭成员": 3}
+    assert ObjectChange.objects.count() == entries + 2  # households, people: one run each
     household = Household.objects.get(number="5205241162140101")
-    assert str(household.housing_area) == "80.5"
-    for obj in [household, *household.people.all()]:
-        change = ObjectChange.objects.get(
-            content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
-        )
-        assert change.action == "create" and change.user == world.users["office"]
-        assert change.postchange_data == serialize_instance(obj)
-        assert change.object_repr == str(obj)
-    person_change = ObjectChange.objects.get(object_repr="谭小")
-    assert person_change.related_object_id == household.pk
+    created = {obj: serialize_instance(obj) for obj in [household, *household.people.all()]}
+    son_person = household.people.get(name="谭小")
+    son_person.name = "谭小明"
+    son_person.save()
+    history = history_for(household)
+    creations = {(type(c.changed_object), c.object_id): c for c in history if c.action == "create"}
+    assert set(creations) == {(type(obj), obj.pk) for obj in created}
+    for obj, values in created.items():
+        change = creations[(type(obj), obj.pk)]
+        assert change.user == world.users["office"]
+        assert change.postchange_data == values  # 谭小 as imported, not as renamed
+    assert creations[(Person, son_person.pk)].object_repr == "谭小明"  # named as now
+    assert creations[(Household, household.pk)].object_repr == str(household)
+    page = login("office").get(reverse("registry:household_detail", args=[household.pk]))
+    shown = {
+        (c.action, c.object_repr): dict((str(f), a) for f, _b, a in diff)
+        for c, diff in page.context["history"]
+    }
+    assert len(page.context["history"]) == 4  # three creations and the rename
+    assert shown[("create", "谭小明")]["姓名"] == "谭小"
+    assert shown[("create", str(household))]["户主姓名"] == "谭世远"
+    assert 'data-testid="change"' in page.content.decode()
+    assert [c.action for c in history].count("update") == 1
+    other = Household.objects.get(number="5205241162140102")
+    assert "谭世远" not in {c.object_repr for c in history_for(other)}
 
 
 def test_the_vectorised_id_check_agrees_with_parse():
