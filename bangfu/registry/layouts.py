@@ -130,19 +130,24 @@ def _signature(values: Sequence[Any]) -> int:
     return hash(tuple(tuple(v) if isinstance(v, list) else v for v in values))
 
 
-def _registered(numbers: list[str]) -> Iterator[tuple[str, int]]:
-    """(ID number, person pk) of the numbers already in the registry: one query per batch."""
+def _matching(model: type[models.Model], field: str, values: list, *columns: str) -> list[tuple]:
+    """The `columns` of the rows whose `field` is one of `values`: one query with an array on
+    PostgreSQL (a long IN list costs more to plan than to run), chunks elsewhere."""
     if connection.vendor == "postgresql":
+        meta = model._meta
+        quote = connection.ops.quote_name
+        names = ", ".join(quote(meta.get_field(c).column) for c in columns)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id_number, {Person._meta.pk.column} FROM {Person._meta.db_table} "
-                "WHERE id_number = ANY(%s)",
-                [numbers],
+                f"SELECT {names} FROM {quote(meta.db_table)} "
+                f"WHERE {quote(meta.get_field(field).column)} = ANY(%s)",
+                [values],
             )
-            yield from cursor.fetchall()
-        return
-    for chunk in _chunks(numbers):
-        yield from Person.objects.filter(id_number__in=chunk).values_list("id_number", "pk")
+            return cursor.fetchall()
+    found: list[tuple] = []
+    for chunk in _chunks(values):
+        found.extend(model.objects.filter(**{f"{field}__in": chunk}).values_list(*columns))
+    return found
 
 
 def _defaults(model: type[models.Model], columns: dict[str, list], count: int) -> dict[str, list]:
@@ -210,11 +215,7 @@ class HouseholdLayout(Layout):
                 j = first[numbers[i]]
                 if j != i:
                     self._same_household(batch.row(i), batch.row(j), fields, result)
-        existing: set[str] = set()
-        for chunk in _chunks(list(first)):
-            existing.update(
-                Household.objects.filter(number__in=chunk).values_list("number", flat=True)
-            )
+        existing = {number for (number,) in _matching(Household, "number", list(first), "number")}
         for what in ("created", "updated", "unchanged"):
             result.count(what, str(_("贫困户")), 0)
             result.count(what, str(_("家庭成员")), 0)
@@ -407,7 +408,7 @@ class HouseholdLayout(Layout):
                     bad.add(k)
         lookup = [ids[k] for k in valid if k not in bad]
         where = {ids[k]: k for k in valid}
-        for number, pk in _registered(lookup):
+        for number, pk in _matching(Person, "id_number", lookup, "id_number", "pk"):
             other = Person.objects.select_related("household").get(pk=pk)
             k = where[number]
             result.add_problem(
