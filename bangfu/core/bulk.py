@@ -55,6 +55,10 @@ def _value(obj: Any, attname: str, json_fields: set[str]) -> Any:
     return value
 
 
+# Python types every database driver stores without Django's conversion (ids, text, flags).
+NATIVE = {int, str, bool, float, type(None)}
+
+
 def _mapped(values: Sequence[Any], convert: Any) -> list[Any]:
     """`convert` applied once per distinct value (a registry column repeats few values)."""
     kinds = set(map(type, values))
@@ -165,7 +169,9 @@ def insert_columns(
                     copy.write_row(row)
             return
         prepared = [
-            _mapped(values, lambda v, f=f: f.get_db_prep_value(v, connection, prepared=False))
+            values
+            if set(map(type, values)) <= NATIVE  # the driver takes these as they are
+            else _mapped(values, lambda v, f=f: f.get_db_prep_value(v, connection, prepared=False))
             for f, values in zip(fields, data, strict=True)
         ]
         marks = ", ".join(["%s"] * len(fields))
