@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from django.utils import dateformat
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext_lazy
 from django.utils.translation import gettext as _
 
 from bangfu.core.scope import CODE_PREFIX_LENGTH
@@ -58,6 +58,48 @@ def _sentence(clauses: list[str]) -> str:
 
 def _count(value: int | Decimal) -> str:
     return figure_number(value)
+
+
+# Counted phrases: Chinese has one form, English two ("1 village", "2 villages"); the form
+# follows "count", the text shows "n" (the number as figures are written: 2,152).
+COUNTED = {
+    "units": ngettext_lazy("参与单位%(n)s个", "参与单位%(n)s个", "count"),
+    "branches_paired": ngettext_lazy("%(n)s个机关党支部", "%(n)s个机关党支部", "count"),
+    "villages_paired": ngettext_lazy("%(n)s个村", "%(n)s个村", "count"),
+    "secretaries": ngettext_lazy("%(n)s名机关党支部书记", "%(n)s名机关党支部书记", "count"),
+    "households_helped": ngettext_lazy("%(n)s户贫困户", "%(n)s户贫困户", "count"),
+    "cadres_stayed": ngettext_lazy(
+        "%(n)s名领导干部进村蹲点调研", "%(n)s名领导干部进村蹲点调研", "count"
+    ),
+    "expert_visits": ngettext_lazy(
+        "%(n)s人次专业技术人员进村帮难解困", "%(n)s人次专业技术人员进村帮难解困", "count"
+    ),
+    "member_visits": ngettext_lazy(
+        "%(n)s人次党员干部进村服务发展", "%(n)s人次党员干部进村服务发展", "count"
+    ),
+    "problems_solved": ngettext_lazy("帮助解决问题%(n)s个", "帮助解决问题%(n)s个", "count"),
+    "policy_supports": ngettext_lazy(
+        "提供政策和信息支持%(n)s条", "提供政策和信息支持%(n)s条", "count"
+    ),
+    "tech_service_persons": ngettext_lazy(
+        "提供技术服务%(n)s人次", "提供技术服务%(n)s人次", "count"
+    ),
+    "dev_ideas": ngettext_lazy("帮助完善发展思路%(n)s条", "帮助完善发展思路%(n)s条", "count"),
+    "projects": ngettext_lazy(
+        "帮助谋划、引进和生成项目%(n)s个", "帮助谋划、引进和生成项目%(n)s个", "count"
+    ),
+    "pairing_units": ngettext_lazy("%(n)s个单位", "%(n)s个单位", "count"),
+    "overdue": ngettext_lazy(
+        "%(n)s个问题已超过完成时限仍未解决,请抓紧推进",
+        "%(n)s个问题已超过完成时限仍未解决,请抓紧推进",
+        "count",
+    ),
+}
+
+
+def counted(key: str, value: int | Decimal) -> str:
+    """The counted phrase `key` for `value`, in the active language."""
+    return str(COUNTED[key] % {"n": _count(value), "count": int(value)})
 
 
 def quoted(name: str) -> str:
@@ -123,39 +165,44 @@ def headline(
     slice_: FigureSlice, values: dict[str, int | Decimal], unit: Unit | None = None
 ) -> str:
     """The figures paragraph, like the seed's: every non-zero figure in one sentence."""
-    v = {key: _count(n) for key, n in values.items()}
+    branches = counted("branches_paired", values["branches_paired"])
+    villages = counted("villages_paired", values["villages_paired"])
     lead = _("据统计,{period}").format(period=period_phrase(slice_))
     region = subject_region(slice_)
     if region:
         lead += _(",在{region}").format(region=region_name(region))
     if unit is not None:
-        pairing = _("{unit}已有{branches}个机关党支部结对帮扶{villages}个村").format(
-            unit=unit.name, branches=v["branches_paired"], villages=v["villages_paired"]
+        pairing = _("{unit}已有{branches}结对帮扶{villages}").format(
+            unit=unit.name, branches=branches, villages=villages
         )
         clauses = [lead, pairing]
     else:
         clauses = [
             lead,
-            _("参与单位{units}个").format(units=v["units"]),
-            _("已有{branches}个机关党支部结对帮扶{villages}个村").format(
-                branches=v["branches_paired"], villages=v["villages_paired"]
-            ),
+            counted("units", values["units"]),
+            _("已有{branches}结对帮扶{villages}").format(branches=branches, villages=villages),
         ]
     optional = [
         (
             "households_helped",
-            _("{secretaries}名机关党支部书记牵头帮扶{households}户贫困户").format(
-                secretaries=v["secretaries"], households=v["households_helped"]
+            _("{secretaries}牵头帮扶{households}").format(
+                secretaries=counted("secretaries", values["secretaries"]),
+                households=counted("households_helped", values["households_helped"]),
             ),
         ),
-        ("cadres_stayed", _("{n}名领导干部进村蹲点调研").format(n=v["cadres_stayed"])),
-        ("expert_visits", _("{n}人次专业技术人员进村帮难解困").format(n=v["expert_visits"])),
-        ("member_visits", _("{n}人次党员干部进村服务发展").format(n=v["member_visits"])),
-        ("problems_solved", _("帮助解决问题{n}个").format(n=v["problems_solved"])),
-        ("policy_supports", _("提供政策和信息支持{n}条").format(n=v["policy_supports"])),
-        ("tech_service_persons", _("提供技术服务{n}人次").format(n=v["tech_service_persons"])),
-        ("dev_ideas", _("帮助完善发展思路{n}条").format(n=v["dev_ideas"])),
-        ("projects", _("帮助谋划、引进和生成项目{n}个").format(n=v["projects"])),
+        *(
+            (key, counted(key, values[key]))
+            for key in (
+                "cadres_stayed",
+                "expert_visits",
+                "member_visits",
+                "problems_solved",
+                "policy_supports",
+                "tech_service_persons",
+                "dev_ideas",
+                "projects",
+            )
+        ),
         ("funds_yuan", _("引进资金{amount}").format(amount=figure(values["funds_yuan"], "元"))),
     ]
     clauses += [text for key, text in optional if values[key]]
@@ -180,13 +227,13 @@ def outlook(slice_: FigureSlice) -> str:
         elif not met:
             text = _("按基本任务分配方案,{n}个单位尚未完成全部结对任务").format(n=_count(left))
         else:
-            text = _(
-                "按基本任务分配方案,{met}个单位已完成全部结对任务,{left}个单位尚未完成"
-            ).format(met=_count(met), left=_count(left))
+            text = _("按基本任务分配方案,{met}已完成全部结对任务,{left}尚未完成").format(
+                met=counted("pairing_units", met), left=counted("pairing_units", left)
+            )
         clauses.append(text)
     overdue = slice_.overdue_problems().count()
     if overdue:
-        clauses.append(_("{n}个问题已超过完成时限仍未解决,请抓紧推进").format(n=_count(overdue)))
+        clauses.append(counted("overdue", overdue))
     return _sentence(clauses) if clauses else ""
 
 

@@ -254,3 +254,15 @@ def test_bulletin_page_offers_both_downloads_with_the_slice(world: World, login:
     assert 'href="/dashboard/bulletin.pdf?region=5205"' in html
     assert "在毕节市" in html
     assert login("office").get("/dashboard/bulletin.txt").status_code == 404
+
+
+def test_counted_phrases_take_the_english_plural_form() -> None:
+    from bangfu.dashboard.bulletin import counted
+
+    assert counted("villages_paired", 1) == "1个村"
+    assert counted("villages_paired", 2152) == "2,152个村"
+    with translation.override("en"):
+        assert counted("villages_paired", 1) == "1 village"
+        assert counted("villages_paired", 2152) == "2,152 villages"
+        assert counted("overdue", 1).startswith("please speed up work on the 1 problem ")
+        assert counted("overdue", 3).startswith("please speed up work on the 3 problems ")
