@@ -288,6 +288,39 @@ def _read_distinct(
 
 
 def _read_column(
+    cells: Any,
+    read: Callable[[Any], Any],
+    required: bool,
+    header: str,
+    numbers: Sequence[int],
+    result: ImportResult,
+    bad: set[int],
+) -> tuple[list[Any], Sequence[Any]]:
+    """A column's cells read once per distinct value; bad cells reported, their rows in `bad`.
+    Returns the values and the cells as a Python sequence.
+
+    `cells` is a sequence of Python values or an Arrow DictionaryArray of strings (from the
+    .csv reader). A column of text only is handed to Arrow either way: it finds the distinct
+    strings in C++ and numpy maps their readings back to the rows.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    if isinstance(cells, pa.DictionaryArray):
+        values, distinct = _read_encoded(cells, read, required, header, numbers, result, bad)
+        raw = np.fromiter(distinct, dtype=object, count=len(distinct))
+        return values, raw[cells.indices.to_numpy()].tolist()
+    try:
+        strings = pa.array(cells, type=pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        strings = None  # numbers, dates, booleans: Python values
+    if strings is None or strings.null_count:
+        return _read_values(cells, read, required, header, numbers, result, bad), cells
+    encoded = strings.dictionary_encode()
+    return _read_encoded(encoded, read, required, header, numbers, result, bad)[0], cells
+
+
+def _read_values(
     cells: Sequence[Any],
     read: Callable[[Any], Any],
     required: bool,
@@ -296,7 +329,7 @@ def _read_column(
     result: ImportResult,
     bad: set[int],
 ) -> list[Any]:
-    """A column's cells read once per distinct value; bad cells reported, their rows in `bad`."""
+    """`_read_column` for cells of any Python type, distinct values found by a set."""
     kinds = set(map(type, cells))
     if bool in kinds and kinds & {int, float}:
         # True == 1 == 1.0 would share a reading: read cell by cell.
@@ -325,24 +358,34 @@ def _read_encoded(
     numbers: Sequence[int],
     result: ImportResult,
     bad: set[int],
-) -> tuple[list[Any], list[Any]]:
-    """`_read_column` for an Arrow DictionaryArray of strings: each distinct string read once
-    and mapped back to the rows by numpy, not by a Python call per cell. Returns the values
-    and the cells as lists."""
+) -> tuple[list[Any], list[str]]:
+    """`_read_column` for an Arrow DictionaryArray of strings: the reader is called once per
+    distinct string, and not at all for those it would return unchanged (normalize.UNCHANGED,
+    matched in C++); the values go back to the rows by a numpy take, not a call per cell.
+    Returns the values and the distinct strings."""
     import numpy as np
+    import pyarrow.compute as pc
 
     distinct = cells.dictionary.to_pylist()
-    parsed, errors = _read_distinct(distinct, read, required)
+    pattern = normalize.UNCHANGED.get(read)
+    if pattern is None:
+        parsed, errors = _read_distinct(distinct, read, required)
+    else:
+        plain = pc.match_substring_regex(cells.dictionary, pattern).to_numpy(zero_copy_only=False)
+        others = np.flatnonzero(~plain).tolist()
+        parsed = list(distinct)
+        readings, found = _read_distinct([distinct[k] for k in others], read, required)
+        for k, value in zip(others, readings, strict=True):
+            parsed[k] = value
+        errors = {others[j]: reason for j, reason in found.items()}
     indices = cells.indices.to_numpy()
-    raw = np.fromiter(distinct, dtype=object, count=len(distinct))
     if errors:
         keys = np.fromiter(errors, dtype=indices.dtype, count=len(errors))
         for i in np.flatnonzero(np.isin(indices, keys)).tolist():
             k = int(indices[i])
             result.add_problem(numbers[i], header, distinct[k], errors[k])
             bad.add(i)
-    values = np.fromiter(parsed, dtype=object, count=len(parsed))
-    return values[indices].tolist(), raw[indices].tolist()
+    return np.fromiter(parsed, dtype=object, count=len(parsed))[indices].tolist(), distinct
 
 
 class Layout(ABC):
@@ -440,21 +483,15 @@ class Layout(ABC):
             values: dict[str, list[Any]] = {}
             cells: dict[str, Sequence[Any]] = {}
             for (_i, column), data in zip(positions, chunk.columns, strict=True):
-                field, args = (
-                    column.field,
-                    (
-                        readers[column.field],
-                        column.required,
-                        headers[column.field],
-                        numbers,
-                        result,
-                        bad,
-                    ),
+                values[column.field], cells[column.field] = _read_column(
+                    data,
+                    readers[column.field],
+                    column.required,
+                    headers[column.field],
+                    numbers,
+                    result,
+                    bad,
                 )
-                if isinstance(data, list | tuple):
-                    values[field], cells[field] = _read_column(data, *args), data
-                else:
-                    values[field], cells[field] = _read_encoded(data, *args)
             batch = ColumnBatch(numbers, values, cells)
             if bad:
                 batch = batch.take([j for j in range(len(numbers)) if j not in bad])

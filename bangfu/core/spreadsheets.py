@@ -11,7 +11,7 @@ import csv
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -84,15 +84,21 @@ def read_rows(path: Path | str) -> Iterator[list[Any]]:
 
 @dataclass
 class Table:
-    """A sheet's header and its data rows, with their spreadsheet row numbers."""
+    """A sheet's header and its data rows, numbered from `start` (rows are never skipped, so
+    the numbers are the spreadsheet's own)."""
 
     headers: list[str]
-    rows: Iterator[tuple[int, list[Any]]]
+    data: Iterator[list[Any]]
     start: int = 2  # the row number of the first row after the header
     source: Iterator[list[Any]] | None = None  # the rows as read, to close the file early
 
+    @property
+    def rows(self) -> Iterator[tuple[int, list[Any]]]:
+        """The data rows with their row numbers."""
+        return enumerate(self.data, start=self.start)
+
     def close(self) -> None:
-        """Close the file under `rows` (when the data is read another way)."""
+        """Close the file under `data` (when the rows are read another way)."""
         close = getattr(self.source, "close", None)
         if close is not None:
             close()
@@ -137,13 +143,12 @@ def find_header(rows: Iterable[list[Any]], known: Sequence[str]) -> Table:
             )
         )
 
-    def data() -> Iterator[tuple[int, list[Any]]]:
-        for offset, row in enumerate(head[best + 1 :], start=best + 2):
-            yield offset, row
-        for number, row in enumerate(iterator, start=len(head) + 1):
-            yield number, row
-
-    return Table(headers=best_headers, rows=data(), start=best + 2, source=iterator)
+    return Table(
+        headers=best_headers,
+        data=chain(head[best + 1 :], iterator),
+        start=best + 2,
+        source=iterator,
+    )
 
 
 @dataclass
@@ -174,30 +179,34 @@ def column_chunks(
     path = Path(path)
     plan = _arrow_plan(path, table) if path.suffix.lower() == ".csv" else None
     if plan is None:
-        yield from _row_chunks(table.rows, picks, size)
+        yield from _row_chunks(table.data, table.start, picks, size)
         return
     table.close()
     stopped = yield from _arrow_chunks(path, *plan, table.start, picks, size)
     if stopped is not None:
-        rows = enumerate(_csv_rows(path, skip=stopped - 1), start=stopped)
-        yield from _row_chunks(rows, picks, size)
+        yield from _row_chunks(_csv_rows(path, skip=stopped - 1), stopped, picks, size)
 
 
 def _row_chunks(
-    rows: Iterator[tuple[int, list[Any]]], picks: Sequence[int], size: int
+    rows: Iterator[list[Any]], first: int, picks: Sequence[int], size: int
 ) -> Iterator[ColumnChunk]:
-    """Rows read one by one (calamine, the csv module) turned into column chunks."""
+    """Rows read one by one (calamine, the csv module), the first numbered `first`, turned
+    into column chunks."""
     width = max(picks) + 1
-    pick = itemgetter(*picks)
     while True:
-        chunk = list(islice(rows, size))
-        if not chunk:
+        cells = list(islice(rows, size))
+        if not cells:
             return
-        numbers, cells = map(list, zip(*chunk, strict=True))
+        numbers = list(range(first, first + len(cells)))
+        first += len(cells)
         if min(map(len, cells)) < width:
             cells = [r if len(r) >= width else [*r, *[None] * (width - len(r))] for r in cells]
-        picked = list(map(pick, cells)) if len(picks) > 1 else [(pick(r),) for r in cells]
-        columns = list(zip(*picked, strict=True))
+        if max(map(len, cells)) <= 2 * width:
+            every = list(zip(*cells, strict=False))  # rows to columns in one pass, in C
+            columns = [every[i] for i in picks]
+        else:  # a stray cell far to the right: transpose only the columns asked for
+            pick = itemgetter(*picks, picks[0])  # (a tuple even for one column)
+            columns = list(zip(*map(pick, cells), strict=True))[:-1]
         # Blank rows between blocks are common: a row is blank when every cell is.
         lead = columns[0]
         blank_values = {v for v in set(lead) if not text(v)}

@@ -3,9 +3,11 @@ gives exactly what the csv module gives, row numbers and errors included, for th
 files come in; where Arrow cannot, the csv module reads on from where Arrow stopped."""
 
 import csv
+import datetime
 import io
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from django.db import models
 from hypothesis import HealthCheck, given, settings
@@ -260,3 +262,64 @@ def test_any_file_reads_the_same_by_arrow_and_by_the_csv_module(
 ):
     path = write(tmp_path, [HEADER, *rows], encoding=encoding)
     both(path, monkeypatch, size)
+
+
+def test_a_stray_cell_far_to_the_right_is_read_without_the_columns_between(tmp_path, monkeypatch):
+    rows = [HEADER, GOOD, [*GOOD[:5], "乙", *[""] * 20, "note"]]
+    outcome, kinds = both(write(tmp_path, rows), monkeypatch)
+    assert kinds == [False]
+    assert column(outcome, "kinds") == [["a"], ["b"]]
+
+
+def test_an_xlsx_with_a_title_row_blank_rows_and_number_cells(tmp_path, monkeypatch):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["2016年花名册"])
+    sheet.append(HEADER)
+    sheet.append(["A1", "谭世远", 3, 42430, "是", "甲"])
+    sheet.append([])
+    sheet.append(["", "", None, None, "", ""])
+    sheet.append(["A2", " 罗  英 ", 4.0, "2016/3/1", True, "乙"])
+    sheet.append(["A3", "丙", 4.5, "", "", ""])
+    path = tmp_path / "in.xlsx"
+    book.save(path)
+    outcome, kinds = read(path, monkeypatch=monkeypatch)
+    assert kinds == [False]
+    assert numbers(outcome) == [3, 6]
+    assert column(outcome, "count") == [3, 4]
+    assert column(outcome, "day") == [datetime.date(2016, 3, 1)] * 2
+    assert column(outcome, "flag") == [True, True]
+    assert column(outcome, "name") == ["谭世远", "罗 英"]
+    assert [(p["row"], p["column"]) for p in outcome["problems"]] == [(7, "人数")]
+
+
+@pytest.mark.parametrize("reader", list(normalize.UNCHANGED))
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_cells_matching_a_readers_unchanged_pattern_are_what_it_returns(reader, data):
+    pattern = normalize.UNCHANGED[reader]
+    cell = data.draw(st.from_regex(pattern, fullmatch=True))
+    assert reader(cell) == cell
+    # Arrow's RE2 agrees with Python's re on what matches.
+    assert pc.match_substring_regex(pa.array([cell]), pattern)[0].as_py()
+
+
+@settings(max_examples=200, deadline=None)
+@given(cells=st.lists(CELL, min_size=1, max_size=30), column=st.sampled_from(Tiny.columns))
+def test_a_text_column_reads_the_same_through_arrow_as_through_a_set(cells, column):
+    from bangfu.core.imports import _read_column, _read_values
+
+    def read(arrow):
+        result, bad = ImportResult(), set()
+        numbers = list(range(2, 2 + len(cells)))
+        args = (column.reader(), column.required, column.header, numbers, result, bad)
+        if arrow:
+            values, raw = _read_column(cells, *args)
+            assert raw is cells
+        else:
+            values = _read_values(cells, *args)
+        return values, bad, [p.as_dict() for p in result.problems]
+
+    assert read(True) == read(False)
