@@ -312,8 +312,8 @@ def _read_column(
         return values, raw[cells.indices.to_numpy()].tolist()
     try:
         strings = pa.array(cells, type=pa.string())
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
-        strings = None  # numbers, dates, booleans: Python values
+    except (pa.ArrowTypeError, pa.ArrowInvalid, UnicodeEncodeError):
+        strings = None  # numbers, dates, booleans (or text UTF-8 cannot hold): Python values
     if strings is None or strings.null_count:
         return _read_values(cells, read, required, header, numbers, result, bad), cells
     encoded = strings.dictionary_encode()

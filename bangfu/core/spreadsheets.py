@@ -19,7 +19,7 @@ from typing import Any
 import xlsxwriter
 from django.utils.translation import gettext as _
 
-from bangfu.core.normalize import text
+from bangfu.core.normalize import PLAIN, text
 
 HEADER_SEARCH_ROWS = 10
 CSV_HEAD_BYTES = 65536  # where the encoding is told and the header looked for
@@ -342,20 +342,22 @@ def _arrow_chunk(data: Any, first: int, picks: Sequence[int]) -> ColumnChunk | N
     """A column chunk from an Arrow table of string columns whose first row is row `first`."""
     import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    data = data.combine_chunks()
-    columns = [data.column(i).chunk(0).dictionary_encode() for i in picks]
+    columns = [pc.dictionary_encode(data.column(i)).combine_chunks() for i in picks]
     count = data.num_rows
     numbers = list(range(first, first + count))
-    # Blank rows: those whose first chosen cell is blank and every other cell too.
-    lead = columns[0]
-    blank = [
-        k
-        for k, v in enumerate(lead.dictionary.to_pylist())
-        if (not v or v[0].isspace()) and not text(v)  # text keeps a non-space first letter
-    ]
+    # Blank rows: those whose first chosen cell is blank and every other cell too. A cell
+    # starting with a letter, a digit or a Chinese character is not blank: only the others
+    # are looked at in Python.
+    lead = columns[0].dictionary
+    others = np.flatnonzero(
+        ~pc.match_substring_regex(lead, f"^{PLAIN}").to_numpy(zero_copy_only=False)
+    ).tolist()
+    looked = lead.take(pa.array(others, type=pa.int64())).to_pylist()
+    blank = [k for k, v in zip(others, looked, strict=True) if not text(v)]
     if blank:
-        candidates = np.flatnonzero(np.isin(lead.indices.to_numpy(), blank))
+        candidates = np.flatnonzero(np.isin(columns[0].indices.to_numpy(), blank))
         cells = [column.take(candidates).to_pylist() for column in data.columns]
         empty = [
             j

@@ -247,20 +247,22 @@ CELL = st.one_of(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
+    title=st.lists(st.lists(CELL, max_size=3), max_size=2),
     rows=st.lists(
         st.one_of(
             st.lists(CELL, min_size=6, max_size=6),
-            st.lists(CELL, min_size=0, max_size=8),  # ragged: the fallback
+            st.lists(CELL, min_size=0, max_size=8),  # ragged (or empty): the fallback
         ),
         max_size=12,
     ),
     size=st.integers(1, 5),
-    encoding=st.sampled_from(["utf-8", "gb18030"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]),
+    newline=st.sampled_from(["\n", "\r\n", "\r"]),
 )
 def test_any_file_reads_the_same_by_arrow_and_by_the_csv_module(
-    tmp_path, monkeypatch, rows, size, encoding
+    tmp_path, monkeypatch, title, rows, size, encoding, newline
 ):
-    path = write(tmp_path, [HEADER, *rows], encoding=encoding)
+    path = write(tmp_path, [*title, HEADER, *rows], encoding=encoding, newline=newline)
     both(path, monkeypatch, size)
 
 
