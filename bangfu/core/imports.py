@@ -13,7 +13,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, ClassVar
@@ -23,7 +22,13 @@ from django.utils.translation import gettext as _
 
 from bangfu.core import normalize
 from bangfu.core.normalize import CellError
-from bangfu.core.spreadsheets import SheetSpec, SpreadsheetError, find_header, read_rows
+from bangfu.core.spreadsheets import (
+    SheetSpec,
+    SpreadsheetError,
+    column_chunks,
+    find_header,
+    read_rows,
+)
 
 MAX_REPORTED_PROBLEMS = 1000
 
@@ -261,7 +266,61 @@ class ColumnBatch:
         )
 
 
+def _read_distinct(
+    distinct: Sequence[Any], read: Callable[[Any], Any], required: bool
+) -> tuple[list[Any], dict[int, str]]:
+    """Each distinct cell value read once: the values (None where bad) and, by position, why
+    the bad ones are bad."""
+    values: list[Any] = [None] * len(distinct)
+    errors: dict[int, str] = {}
+    empty = _("必填,不能为空。")
+    for k, cell in enumerate(distinct):
+        try:
+            value = read(cell)
+        except CellError as e:
+            errors[k] = str(e)
+            continue
+        if required and value in (None, "", []):
+            errors[k] = empty
+            continue
+        values[k] = value
+    return values, errors
+
+
 def _read_column(
+    cells: Any,
+    read: Callable[[Any], Any],
+    required: bool,
+    header: str,
+    numbers: Sequence[int],
+    result: ImportResult,
+    bad: set[int],
+) -> tuple[list[Any], Sequence[Any]]:
+    """A column's cells read once per distinct value; bad cells reported, their rows in `bad`.
+    Returns the values and the cells as a Python sequence.
+
+    `cells` is a sequence of Python values or an Arrow DictionaryArray of strings (from the
+    .csv reader). A column of text only is handed to Arrow either way: it finds the distinct
+    strings in C++ and numpy maps their readings back to the rows.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    if isinstance(cells, pa.DictionaryArray):
+        values, distinct = _read_encoded(cells, read, required, header, numbers, result, bad)
+        raw = np.fromiter(distinct, dtype=object, count=len(distinct))
+        return values, raw[cells.indices.to_numpy()].tolist()
+    try:
+        strings = pa.array(cells, type=pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid, UnicodeEncodeError):
+        strings = None  # numbers, dates, booleans (or text UTF-8 cannot hold): Python values
+    if strings is None or strings.null_count:
+        return _read_values(cells, read, required, header, numbers, result, bad), cells
+    encoded = strings.dictionary_encode()
+    return _read_encoded(encoded, read, required, header, numbers, result, bad)[0], cells
+
+
+def _read_values(
     cells: Sequence[Any],
     read: Callable[[Any], Any],
     required: bool,
@@ -270,45 +329,63 @@ def _read_column(
     result: ImportResult,
     bad: set[int],
 ) -> list[Any]:
-    """A column's cells read once per distinct value; bad cells reported, their rows in `bad`."""
+    """`_read_column` for cells of any Python type, distinct values found by a set."""
     kinds = set(map(type, cells))
     if bool in kinds and kinds & {int, float}:
-        distinct = None  # True == 1 == 1.0 would share a reading: read cell by cell
-    else:
-        distinct = set(cells)
-    errors: dict[Any, str] = {}
-    values: dict[Any, Any] = {}
-    empty = _("必填,不能为空。")
-    for cell in distinct if distinct is not None else ():
-        try:
-            value = read(cell)
-        except CellError as e:
-            errors[cell] = str(e)
-            continue
-        if required and value in (None, "", []):
-            errors[cell] = empty
-            continue
-        values[cell] = value
-    if distinct is None:
-        out = []
-        for i, cell in enumerate(cells):
-            try:
-                value = read(cell)
-                if required and value in (None, "", []):
-                    raise CellError(empty)
-            except CellError as e:
-                result.add_problem(numbers[i], header, cell, str(e))
-                bad.add(i)
-                value = None
-            out.append(value)
+        # True == 1 == 1.0 would share a reading: read cell by cell.
+        out, errors = _read_distinct(cells, read, required)
+        for i, reason in errors.items():
+            result.add_problem(numbers[i], header, cells[i], reason)
+            bad.add(i)
         return out
+    distinct = list(set(cells))
+    parsed, errors = _read_distinct(distinct, read, required)
+    values = dict(zip(distinct, parsed, strict=True))
     if errors:
+        reasons = {distinct[k]: reason for k, reason in errors.items()}
         for i, cell in enumerate(cells):
-            if cell in errors:
-                result.add_problem(numbers[i], header, cell, errors[cell])
+            if cell in reasons:
+                result.add_problem(numbers[i], header, cell, reasons[cell])
                 bad.add(i)
-        values.update(dict.fromkeys(errors))
     return list(map(values.__getitem__, cells))
+
+
+def _read_encoded(
+    cells: Any,
+    read: Callable[[Any], Any],
+    required: bool,
+    header: str,
+    numbers: Sequence[int],
+    result: ImportResult,
+    bad: set[int],
+) -> tuple[list[Any], list[str]]:
+    """`_read_column` for an Arrow DictionaryArray of strings: the reader is called once per
+    distinct string, and not at all for those it would return unchanged (normalize.UNCHANGED,
+    matched in C++); the values go back to the rows by a numpy take, not a call per cell.
+    Returns the values and the distinct strings."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    distinct = cells.dictionary.to_pylist()
+    pattern = normalize.UNCHANGED.get(read)
+    if pattern is None:
+        parsed, errors = _read_distinct(distinct, read, required)
+    else:
+        plain = pc.match_substring_regex(cells.dictionary, pattern).to_numpy(zero_copy_only=False)
+        others = np.flatnonzero(~plain).tolist()
+        parsed = list(distinct)
+        readings, found = _read_distinct([distinct[k] for k in others], read, required)
+        for k, value in zip(others, readings, strict=True):
+            parsed[k] = value
+        errors = {others[j]: reason for j, reason in found.items()}
+    indices = cells.indices.to_numpy()
+    if errors:
+        keys = np.fromiter(errors, dtype=indices.dtype, count=len(errors))
+        for i in np.flatnonzero(np.isin(indices, keys)).tolist():
+            k = int(indices[i])
+            result.add_problem(numbers[i], header, distinct[k], errors[k])
+            bad.add(i)
+    return np.fromiter(parsed, dtype=object, count=len(parsed))[indices].tolist(), distinct
 
 
 class Layout(ABC):
@@ -398,36 +475,16 @@ class Layout(ABC):
             return
         headers = {c.field: str(c.header) for c in self.columns}
         readers = {c.field: c.reader() for _i, c in positions}
-        width = max(i for i, _c in positions) + 1
-        pick = itemgetter(*[i for i, _c in positions])
-        while True:
-            chunk = list(islice(table.rows, self.batch_size))
-            if not chunk:
-                return
-            numbers, rows = map(list, zip(*chunk, strict=True))
-            if min(map(len, rows)) < width:
-                rows = [r if len(r) >= width else [*r, *[None] * (width - len(r))] for r in rows]
-            picked = list(map(pick, rows)) if len(positions) > 1 else [(pick(r),) for r in rows]
-            columns = list(zip(*picked, strict=True))
-            # Blank rows between blocks are common: a row is blank when every cell is.
-            lead = columns[0]
-            blank_values = {v for v in set(lead) if not normalize.text(v)}
-            if blank_values:
-                keep = [
-                    j
-                    for j, v in enumerate(lead)
-                    if v not in blank_values or any(normalize.text(c) for c in rows[j])
-                ]
-                if len(keep) < len(rows):
-                    numbers = [numbers[j] for j in keep]
-                    columns = [[col[j] for j in keep] for col in columns]
-            if not numbers:
-                continue
+        picks = [i for i, _c in positions]
+        for chunk in column_chunks(path, table, picks, self.batch_size):
+            numbers = chunk.numbers
             result.rows += len(numbers)
             bad: set[int] = set()
-            values = {
-                column.field: _read_column(
-                    cells,
+            values: dict[str, list[Any]] = {}
+            cells: dict[str, Sequence[Any]] = {}
+            for (_i, column), data in zip(positions, chunk.columns, strict=True):
+                values[column.field], cells[column.field] = _read_column(
+                    data,
                     readers[column.field],
                     column.required,
                     headers[column.field],
@@ -435,13 +492,7 @@ class Layout(ABC):
                     result,
                     bad,
                 )
-                for (_i, column), cells in zip(positions, columns, strict=True)
-            }
-            batch = ColumnBatch(
-                numbers,
-                values,
-                {c.field: cells for (_i, c), cells in zip(positions, columns, strict=True)},
-            )
+            batch = ColumnBatch(numbers, values, cells)
             if bad:
                 batch = batch.take([j for j in range(len(numbers)) if j not in bad])
             if batch.numbers:

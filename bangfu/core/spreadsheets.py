@@ -8,26 +8,33 @@ constant-memory mode. Row numbers are the spreadsheet's own (1 = the first row).
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain, islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 from django.utils.translation import gettext as _
 
-from bangfu.core.normalize import text
+from bangfu.core.normalize import PLAIN, text
 
 HEADER_SEARCH_ROWS = 10
+CSV_HEAD_BYTES = 65536  # where the encoding is told and the header looked for
+ARROW_BLOCK_BYTES = 1 << 22  # Arrow parses a .csv this much at a time, on every core
 
 
 class SpreadsheetError(ValueError):
     """The file as a whole cannot be read (wrong type, no header row, broken file)."""
 
 
-def _csv_rows(path: Path) -> Iterator[list[Any]]:
+def _csv_format(path: Path) -> tuple[str, Any]:
+    """The file's encoding (UTF-8, or GB18030 as Chinese Excel saves) and its dialect, the
+    delimiter sniffed among comma, tab and semicolon."""
     with path.open("rb") as raw:
-        head = raw.read(65536)
+        head = raw.read(CSV_HEAD_BYTES)
     encoding = "utf-8-sig"
     try:
         head.decode("utf-8")
@@ -37,12 +44,19 @@ def _csv_rows(path: Path) -> Iterator[list[Any]]:
             encoding = "gb18030"
     with path.open(encoding=encoding, newline="") as f:
         sample = f.read(8192)
-        f.seek(0)
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-        except csv.Error:
-            dialect = csv.excel
-        yield from csv.reader(f, dialect)
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    return encoding, dialect
+
+
+def _csv_rows(path: Path, skip: int = 0) -> Iterator[list[Any]]:
+    encoding, dialect = _csv_format(path)
+    with path.open(encoding=encoding, newline="") as f:
+        reader = csv.reader(f, dialect)
+        deque(islice(reader, skip), maxlen=0)
+        yield from reader
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
@@ -70,10 +84,24 @@ def read_rows(path: Path | str) -> Iterator[list[Any]]:
 
 @dataclass
 class Table:
-    """A sheet's header and its data rows, with their spreadsheet row numbers."""
+    """A sheet's header and its data rows, numbered from `start` (rows are never skipped, so
+    the numbers are the spreadsheet's own)."""
 
     headers: list[str]
-    rows: Iterator[tuple[int, list[Any]]]
+    data: Iterator[list[Any]]
+    start: int = 2  # the row number of the first row after the header
+    source: Iterator[list[Any]] | None = None  # the rows as read, to close the file early
+
+    @property
+    def rows(self) -> Iterator[tuple[int, list[Any]]]:
+        """The data rows with their row numbers."""
+        return enumerate(self.data, start=self.start)
+
+    def close(self) -> None:
+        """Close the file under `data` (when the rows are read another way)."""
+        close = getattr(self.source, "close", None)
+        if close is not None:
+            close()
 
 
 def header_key(name: str) -> str:
@@ -115,13 +143,235 @@ def find_header(rows: Iterable[list[Any]], known: Sequence[str]) -> Table:
             )
         )
 
-    def data() -> Iterator[tuple[int, list[Any]]]:
-        for offset, row in enumerate(head[best + 1 :], start=best + 2):
-            yield offset, row
-        for number, row in enumerate(iterator, start=len(head) + 1):
-            yield number, row
+    return Table(
+        headers=best_headers,
+        data=chain(head[best + 1 :], iterator),
+        start=best + 2,
+        source=iterator,
+    )
 
-    return Table(headers=best_headers, rows=data())
+
+@dataclass
+class ColumnChunk:
+    """Up to a batch of data rows as columns, blank rows left out.
+
+    `numbers` are the spreadsheet row numbers of the rows kept; `columns` hold, per column
+    asked for, its cells in those rows: a sequence of Python values, or (from Arrow's .csv
+    reader) a pyarrow DictionaryArray of strings, each distinct string stored once.
+    """
+
+    numbers: list[int]
+    columns: list[Any]
+
+
+def column_chunks(
+    path: Path | str, table: Table, picks: Sequence[int], size: int
+) -> Iterator[ColumnChunk]:
+    """The table's data rows `size` at a time as the columns at `picks`, blank rows dropped
+    (their numbers skipped, so the rows after them keep their true numbers).
+
+    A .csv is parsed by Arrow's multithreaded C++ reader, from the byte after the header
+    that find_header chose. Where Arrow cannot read the file the same way as the csv module
+    (a row shorter or longer than the header, a byte that is not of the detected encoding),
+    the csv module reads on from the first row Arrow did not deliver, as for every other
+    file, so rows, numbers and errors come out the same either way.
+    """
+    path = Path(path)
+    plan = _arrow_plan(path, table) if path.suffix.lower() == ".csv" else None
+    if plan is None:
+        yield from _row_chunks(table.data, table.start, picks, size)
+        return
+    table.close()
+    stopped = yield from _arrow_chunks(path, *plan, table.start, picks, size)
+    if stopped is not None:
+        yield from _row_chunks(_csv_rows(path, skip=stopped - 1), stopped, picks, size)
+
+
+def _row_chunks(
+    rows: Iterator[list[Any]], first: int, picks: Sequence[int], size: int
+) -> Iterator[ColumnChunk]:
+    """Rows read one by one (calamine, the csv module), the first numbered `first`, turned
+    into column chunks."""
+    width = max(picks) + 1
+    while True:
+        cells = list(islice(rows, size))
+        if not cells:
+            return
+        numbers = list(range(first, first + len(cells)))
+        first += len(cells)
+        if min(map(len, cells)) < width:
+            cells = [r if len(r) >= width else [*r, *[None] * (width - len(r))] for r in cells]
+        if max(map(len, cells)) <= 2 * width:
+            every = list(zip(*cells, strict=False))  # rows to columns in one pass, in C
+            columns = [every[i] for i in picks]
+        else:  # a stray cell far to the right: transpose only the columns asked for
+            pick = itemgetter(*picks, picks[0])  # (a tuple even for one column)
+            columns = list(zip(*map(pick, cells), strict=True))[:-1]
+        # Blank rows between blocks are common: a row is blank when every cell is.
+        lead = columns[0]
+        blank_values = {v for v in set(lead) if not text(v)}
+        if blank_values:
+            keep = [
+                j
+                for j, v in enumerate(lead)
+                if v not in blank_values or any(text(c) for c in cells[j])
+            ]
+            if len(keep) < len(cells):
+                numbers = [numbers[j] for j in keep]
+                columns = [[col[j] for j in keep] for col in columns]
+        if numbers:
+            yield ColumnChunk(numbers, columns)
+
+
+def _arrow_plan(path: Path, table: Table) -> tuple[str, Any, int, int] | None:
+    """Encoding, dialect, byte offset of the first data row and the number of columns, for
+    Arrow to read the rows after the header; None for a file it cannot read like csv."""
+    encoding, dialect = _csv_format(path)
+    if dialect.skipinitialspace or len(dialect.delimiter) != 1:
+        return None  # Arrow keeps the spaces after a delimiter
+    offset = _csv_offset(path, encoding, dialect, table.start - 1)
+    if offset is None:
+        return None
+    return encoding, dialect, offset, len(table.headers)
+
+
+def _csv_offset(path: Path, encoding: str, dialect: Any, records: int) -> int | None:
+    """The byte where the csv module's row `records` (0-based) starts, found in the file's
+    head as the csv module reads it (quoted cells may span lines); None past the head."""
+    with path.open("rb") as raw:
+        head = raw.read(CSV_HEAD_BYTES + 1)
+    whole = len(head) <= CSV_HEAD_BYTES
+    # The same lines as the text file opened with newline="" gives the csv module.
+    lines = head[:CSV_HEAD_BYTES].splitlines(keepends=True)
+    if not whole:
+        lines.pop()  # perhaps cut short
+
+    def decoded() -> Iterator[str]:
+        for i, line in enumerate(lines):
+            yield line.decode(encoding if i == 0 else encoding.removesuffix("-sig"))
+
+    reader = csv.reader(decoded(), dialect)
+    try:
+        deque(islice(reader, records), maxlen=0)
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    if reader.line_num >= len(lines) and not whole:
+        return None  # the row may go on past the head
+    return sum(map(len, lines[: reader.line_num]))
+
+
+def _arrow_chunks(
+    path: Path,
+    encoding: str,
+    dialect: Any,
+    offset: int,
+    width: int,
+    first: int,
+    picks: Sequence[int],
+    size: int,
+) -> Generator[ColumnChunk, None, int | None]:
+    """Column chunks of exactly `size` rows (as the row reader cuts them) from Arrow's
+    streaming .csv reader, every cell a string. Returns None when the whole file was read,
+    else the row number from which Arrow could not read the file."""
+    import pyarrow as pa
+    from pyarrow import csv as arrow_csv
+
+    names = [str(i) for i in range(width)]
+    read_options = arrow_csv.ReadOptions(
+        column_names=names,
+        block_size=ARROW_BLOCK_BYTES,
+        encoding="utf8" if encoding.startswith("utf-8") else encoding,
+    )
+    parse_options = arrow_csv.ParseOptions(
+        delimiter=dialect.delimiter,
+        quote_char=(dialect.quoting != csv.QUOTE_NONE and dialect.quotechar) or False,
+        double_quote=dialect.doublequote,
+        escape_char=dialect.escapechar or False,
+        newlines_in_values=True,
+        ignore_empty_lines=False,  # an empty line is a (blank) row, numbered like the others
+    )
+    convert_options = arrow_csv.ConvertOptions(
+        column_types=dict.fromkeys(names, pa.string()),
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    number = first
+    with pa.OSFile(str(path)) as source:
+        source.seek(offset)
+        try:
+            reader = arrow_csv.open_csv(
+                source,
+                read_options=read_options,
+                parse_options=parse_options,
+                convert_options=convert_options,
+            )
+        except (pa.ArrowException, UnicodeDecodeError):
+            return number
+        try:
+            pending: list[Any] = []
+            count = 0
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    break
+                except (pa.ArrowException, UnicodeDecodeError):
+                    return number
+                pending.append(batch)
+                count += batch.num_rows
+                while count >= size:
+                    data = pa.Table.from_batches(pending)
+                    chunk = _arrow_chunk(data.slice(0, size), number, picks)
+                    pending, count, number = (
+                        data.slice(size).to_batches(),
+                        count - size,
+                        number + size,
+                    )
+                    if chunk is not None:
+                        yield chunk
+            if count:
+                chunk = _arrow_chunk(pa.Table.from_batches(pending), number, picks)
+                if chunk is not None:
+                    yield chunk
+        finally:
+            reader.close()
+    return None
+
+
+def _arrow_chunk(data: Any, first: int, picks: Sequence[int]) -> ColumnChunk | None:
+    """A column chunk from an Arrow table of string columns whose first row is row `first`."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = [pc.dictionary_encode(data.column(i)).combine_chunks() for i in picks]
+    count = data.num_rows
+    numbers = list(range(first, first + count))
+    # Blank rows: those whose first chosen cell is blank and every other cell too. A cell
+    # starting with a letter, a digit or a Chinese character is not blank: only the others
+    # are looked at in Python.
+    lead = columns[0].dictionary
+    others = np.flatnonzero(
+        ~pc.match_substring_regex(lead, f"^{PLAIN}").to_numpy(zero_copy_only=False)
+    ).tolist()
+    looked = lead.take(pa.array(others, type=pa.int64())).to_pylist()
+    blank = [k for k, v in zip(others, looked, strict=True) if not text(v)]
+    if blank:
+        candidates = np.flatnonzero(np.isin(columns[0].indices.to_numpy(), blank))
+        cells = [column.take(candidates).to_pylist() for column in data.columns]
+        empty = [
+            j
+            for j, row in zip(candidates.tolist(), zip(*cells, strict=True), strict=True)
+            if not any(map(text, row))
+        ]
+        if empty:
+            keep = np.setdiff1d(np.arange(count), empty)
+            if not len(keep):
+                return None
+            numbers = (keep + first).tolist()
+            kept = pa.array(keep)
+            columns = [column.take(kept) for column in columns]
+    return ColumnChunk(numbers, columns)
 
 
 @dataclass
