@@ -11,11 +11,12 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -772,33 +773,108 @@ class HouseholdLayout(Layout):
     # --- export ----------------------------------------------------------------------------
 
     def export_rows(self, queryset: models.QuerySet, user: Any) -> Iterator[Sequence[Any]]:
-        reveal = can_see_personal_data(user)
-        household_cells = self._cell_writers(HOUSEHOLD_COLUMNS, reveal)
-        person_cells = self._cell_writers(PERSON_COLUMNS, reveal)
-        people = Prefetch("people", queryset=Person.objects.order_by("pk"))
-        households = queryset.select_related("village").prefetch_related(people).order_by("number")
-        blank = [""] * len(PERSON_COLUMNS)
-        for household in households.iterator(chunk_size=2000):
-            head = [cell(household) for cell in household_cells]
-            members = household.people.all()
-            if not members:
-                yield head + blank
-            for person in members:
-                yield head + [cell(person) for cell in person_cells]
+        """One row per person, the household's cells repeated; a household without people
+        gets one row with the person columns blank. Households in number order.
 
-    def _cell_writers(self, columns: Sequence[Column], reveal: bool) -> list:
-        """One function per column turning an object into its cell value."""
-        cells = []
-        for column in columns:
-            if column.field == "village":
-                cells.append(lambda obj: obj.village.code)
-            elif column.field == "village_name":
-                cells.append(lambda obj: obj.village.name)
-            elif column.field in PERSONAL and not reveal:
-                cells.append(
-                    lambda obj, f=column.field: mask(getattr(obj, f)) if getattr(obj, f) else ""
-                )
-            else:
-                write = column.writer()
-                cells.append(lambda obj, f=column.field, w=write: w(getattr(obj, f)))
-        return cells
+        Read as plain tuples (no model instances), a batch of households at a time with one
+        query for their people, and turned into cells a column at a time with functions
+        built once: about 10 µs a row instead of 100, memory bounded by the batch.
+        """
+        reveal = can_see_personal_data(user)
+        paths = [_EXPORT_PATHS.get(c.field, c.field) for c in HOUSEHOLD_COLUMNS]
+        household_cells = [_cell_function(Household, c, reveal) for c in HOUSEHOLD_COLUMNS]
+        person_cells = [_cell_function(Person, c, reveal) for c in PERSON_COLUMNS]
+        blank = ("",) * len(PERSON_COLUMNS)
+        # The list's own annotations (a people count) would join every person: keep only
+        # which households it holds.
+        households = (
+            Household.objects.filter(pk__in=queryset.values("pk"))
+            .order_by("number")
+            .values_list("pk", *paths)
+        )
+        for batch in _batches(households.iterator(chunk_size=EXPORT_BATCH), EXPORT_BATCH):
+            columns = list(zip(*batch, strict=True))
+            heads = _cells(columns[1:], household_cells)
+            people: dict[int, list[tuple]] = defaultdict(list)
+            found = _people_values(columns[0])
+            if found:
+                person_columns = list(zip(*found, strict=True))
+                for pk, cells in zip(
+                    person_columns[0], _cells(person_columns[1:], person_cells), strict=True
+                ):
+                    people[pk].append(cells)
+            for pk, head in zip(columns[0], heads, strict=True):
+                for cells in people.get(pk) or (blank,):
+                    yield head + cells
+
+
+EXPORT_BATCH = 5000  # households per people query (SQLite allows 32,766 parameters)
+_EXPORT_PATHS = {"village": "village__code", "village_name": "village__name"}
+
+
+def _people_values(households: Sequence[int]) -> list[tuple]:
+    """(household id, *PERSON_FIELDS) of the households' people, in id order.
+
+    On PostgreSQL one array parameter instead of thousands in an IN list: compiling and
+    sending those cost more than reading the rows."""
+    if connection.vendor == "postgresql":
+        meta = Person._meta
+        columns = ", ".join(meta.get_field(f).column for f in ["household", *PERSON_FIELDS])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns} FROM {meta.db_table} WHERE "
+                f"{meta.get_field('household').column} = ANY(%s) ORDER BY {meta.pk.column}",
+                [list(households)],
+            )
+            return cursor.fetchall()
+    return list(
+        Person.objects.filter(household_id__in=households)
+        .order_by("pk")
+        .values_list("household_id", *PERSON_FIELDS)
+    )
+
+
+def _batches(rows: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
+def _cells(columns: Sequence[Sequence[Any]], functions: Sequence[Any]) -> list[tuple]:
+    """Rows of cells from columns of stored values, each column through its function."""
+    return list(
+        zip(
+            *[c if f is None else map(f, c) for c, f in zip(columns, functions, strict=True)],
+            strict=True,
+        )
+    )
+
+
+class _Labels(dict):
+    """Stored value → label; a value without a label (blank, unknown) gives an empty cell."""
+
+    def __missing__(self, key: Any) -> str:
+        return ""
+
+
+def _cell_function(model: type[models.Model], column: Column, reveal: bool) -> Any:
+    """The function turning a column's stored values into cells as `Column.writer` does
+    (None where the value is the cell): C-level dictionary lookups where it can."""
+    if column.field in PERSONAL and not reveal:
+        return lambda v: mask(v) if v else ""
+    if column.field in _EXPORT_PATHS:
+        return None  # the village's code and name, read through the relation
+    if column.choices is not None:
+        labels = _Labels((m.value, str(m.label)) for m in column.choices)
+        if column.many:
+            return lambda v: "、".join(labels[x] for x in v) if v else ""
+        return labels.__getitem__
+    field = model._meta.get_field(column.field)
+    if isinstance(field, models.BooleanField):
+        return {True: _("是"), False: _("否"), None: ""}.__getitem__
+    if isinstance(field, models.DecimalField):
+        return lambda v: "" if v is None else float(v)
+    if isinstance(field, models.DateField):
+        return lambda v: "" if v is None else v.isoformat()
+    if field.null:
+        return lambda v: "" if v is None else v
+    return None

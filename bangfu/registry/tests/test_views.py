@@ -167,3 +167,24 @@ def test_a_household_must_live_in_a_village_not_a_township(world):
     with pytest.raises(ValidationError) as excinfo:
         household.full_clean()
     assert "village" in excinfo.value.message_dict
+
+
+def test_the_list_counts_each_households_people_and_sorts_by_the_count(login, world):
+    Person.objects.create(
+        household=world.household_b, county_code="522723", name="罗小", relation="son"
+    )
+    empty = Household.objects.create(
+        village=world.baoshan,
+        county_code="520524",
+        number="5205241162140009",
+        attribute="general",
+        identified_year=2015,
+        main_cause="illness",
+    )
+    table = login("office").get(reverse("registry:household_list"), {"sort": "-people_count"})
+    counts = [(r.record.number, r.record.people_count) for r in table.context["table"].rows]
+    assert counts == [
+        (world.household_b.number, 2),
+        (world.household_a.number, 1),
+        (empty.number, 0),
+    ]
