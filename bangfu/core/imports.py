@@ -306,18 +306,19 @@ def _read_column(
     import numpy as np
     import pyarrow as pa
 
-    if isinstance(cells, pa.DictionaryArray):
-        values, distinct = _read_encoded(cells, read, required, header, numbers, result, bad)
-        raw = np.fromiter(distinct, dtype=object, count=len(distinct))
-        return values, raw[cells.indices.to_numpy()].tolist()
-    try:
-        strings = pa.array(cells, type=pa.string())
-    except (pa.ArrowTypeError, pa.ArrowInvalid, UnicodeEncodeError):
-        strings = None  # numbers, dates, booleans (or text UTF-8 cannot hold): Python values
-    if strings is None or strings.null_count:
-        return _read_values(cells, read, required, header, numbers, result, bad), cells
-    encoded = strings.dictionary_encode()
-    return _read_encoded(encoded, read, required, header, numbers, result, bad)[0], cells
+    if not isinstance(cells, pa.DictionaryArray):
+        try:
+            strings = pa.array(cells, type=pa.string())
+        except (pa.ArrowTypeError, pa.ArrowInvalid, UnicodeEncodeError):
+            strings = None  # numbers, dates, booleans (or text UTF-8 cannot hold)
+        if strings is None or strings.null_count:
+            return _read_values(cells, read, required, header, numbers, result, bad), cells
+        cells = strings.dictionary_encode()
+    values, distinct = _read_encoded(cells, read, required, header, numbers, result, bad)
+    # The cells as one object per distinct string: a batch of text cells from calamine holds
+    # a Python string per cell (and, once Arrow has read it, its UTF-8 copy), which can go.
+    raw = np.fromiter(distinct, dtype=object, count=len(distinct))
+    return values, raw[cells.indices.to_numpy()].tolist()
 
 
 def _read_values(
@@ -492,6 +493,7 @@ class Layout(ABC):
                     result,
                     bad,
                 )
+            del chunk  # its cells are read: not kept while the layout applies the batch
             batch = ColumnBatch(numbers, values, cells)
             if bad:
                 batch = batch.take([j for j in range(len(numbers)) if j not in bad])

@@ -212,6 +212,7 @@ def _row_chunks(
         if max(map(len, cells)) <= 2 * width:
             every = list(zip(*cells, strict=False))  # rows to columns in one pass, in C
             columns = [every[i] for i in picks]
+            del every
         else:  # a stray cell far to the right: transpose only the columns asked for
             pick = itemgetter(*picks, picks[0])  # (a tuple even for one column)
             columns = list(zip(*map(pick, cells), strict=True))[:-1]
@@ -228,7 +229,11 @@ def _row_chunks(
                 numbers = [numbers[j] for j in keep]
                 columns = [[col[j] for j in keep] for col in columns]
         if numbers:
-            yield ColumnChunk(numbers, columns)
+            # Handed over so that this frame keeps no reference to the cells while the
+            # consumer holds the batch made of them (a Python object per cell: memory).
+            out = [ColumnChunk(numbers, columns)]
+            del cells, columns, lead
+            yield out.pop()
 
 
 def _arrow_plan(path: Path, table: Table) -> tuple[str, Any, int, int] | None:
