@@ -137,7 +137,9 @@ def _matching(model: type[models.Model], field: str, values: list, *columns: str
     if connection.vendor == "postgresql":
         meta = model._meta
         quote = connection.ops.quote_name
-        names = ", ".join(quote(meta.get_field(c).column) for c in columns)
+        names = ", ".join(
+            quote((meta.pk if c == "pk" else meta.get_field(c)).column) for c in columns
+        )
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT {names} FROM {quote(meta.db_table)} "
