@@ -7,7 +7,8 @@ callers get ids (for foreign keys) just as bulk_create gives them.
 
 from __future__ import annotations
 
-import json
+import datetime
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,39 +25,23 @@ def insert(model: type[models.Model], objects: Sequence[models.Model]) -> None:
         return
     meta = model._meta
     now = timezone.now()
+    ids = reserve_ids(model, len(objects))
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    for field in fields:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            for obj in objects:
+    for obj, pk in zip(objects, ids, strict=True):
+        setattr(obj, meta.pk.attname, pk)
+        obj._state.adding = False
+        obj._state.db = connection.alias
+        for field in fields:
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
                 setattr(obj, field.attname, now)
-    table = connection.ops.quote_name(meta.db_table)
-    pk = meta.pk
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, pk.column, len(objects)],
-        )
-        for obj, (value,) in zip(objects, cursor.fetchall(), strict=True):
-            setattr(obj, pk.attname, value)
-            obj._state.adding = False
-            obj._state.db = connection.alias
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in [pk, *fields])
-        json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
-        attnames = [pk.attname] + [f.attname for f in fields]
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for obj in objects:
-                copy.write_row([_value(obj, name, json_fields) for name in attnames])
+    columns = {f.attname: [getattr(o, f.attname) for o in objects] for f in fields}
+    insert_columns(model, columns, ids)
 
 
-def _value(obj: Any, attname: str, json_fields: set[str]) -> Any:
-    value = getattr(obj, attname)
-    if attname in json_fields and value is not None:
-        return json.dumps(value, ensure_ascii=False)
-    return value
-
-
-# Python types every database driver stores without Django's conversion (ids, text, flags).
+# Python types every database driver stores without Django's conversion (ids, text, flags),
+# and those psycopg's binary COPY also takes as they are.
 NATIVE = {int, str, bool, float, type(None)}
+COPY_NATIVE = NATIVE | {datetime.date, datetime.datetime, uuid.UUID}
 
 
 def _mapped(values: Sequence[Any], convert: Any) -> list[Any]:
@@ -96,7 +81,11 @@ def _binary_ready(field: models.Field, values: Sequence[Any]) -> Sequence[Any]:
     if isinstance(field, models.CharField | models.TextField):
         if any(v is not None and type(v) is not str for v in set(values)):
             return _mapped(values, lambda v: v if v is None else str(v))
-    return values
+        return values
+    if set(map(type, values)) <= COPY_NATIVE:
+        return values
+    # Anything else (a file's name, a model instance): as Django would send it.
+    return _mapped(values, lambda v: field.get_db_prep_value(v, connection, prepared=False))
 
 
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:
@@ -110,11 +99,15 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     meta = model._meta
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # The sequence looked up once (per row it costs more than nextval itself), the
+            # ids fetched as one array rather than a row each.
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
+            (sequence,) = cursor.fetchone()
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, count],
+                "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
+                [sequence, count],
             )
-            return [value for (value,) in cursor.fetchall()]
+            return cursor.fetchone()[0]
         table = connection.ops.quote_name(meta.db_table)
         cursor.execute(
             f"SELECT COALESCE(MAX({connection.ops.quote_name(meta.pk.column)}), 0) FROM {table}"
