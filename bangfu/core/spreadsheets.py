@@ -57,6 +57,9 @@ def _csv_format(path: Path) -> tuple[str, Any]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
+    # A sample without quotes makes the sniffer guess no doubled quotes; Excel always
+    # doubles them, so a later "a""b" cell must read as a"b.
+    dialect.doublequote = True
     return encoding, dialect
 
 

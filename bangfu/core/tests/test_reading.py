@@ -325,3 +325,11 @@ def test_a_text_column_reads_the_same_through_arrow_as_through_a_set(cells, colu
         return values, bad, [p.as_dict() for p in result.problems]
 
     assert read(True) == read(False)
+
+
+def test_a_doubled_quote_after_a_sample_without_quotes_reads_as_one_quote(tmp_path, monkeypatch):
+    filler = [[f"A{i}", "谭世远", "3", "2016-03-01", "是", "甲"] for i in range(400)]
+    path = write(tmp_path, [HEADER, *filler, ["B1", 'say "hi"', "", "", "", ""]])
+    assert '"say ""hi"""' in path.read_text()[8192:]  # quoted only after the sniffed sample
+    outcome, _kinds = both(path, monkeypatch)
+    assert column(outcome, "name")[-1] == 'say "hi"'
