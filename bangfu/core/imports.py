@@ -53,24 +53,9 @@ class Column:
             return normalize.choice_reader(self.choices, self.many)
         return self.parse
 
-    def write(self, value: Any) -> Any:
-        """The cell value for an object's field value (labels for choices, text for codes)."""
-        if value is None:
-            return ""
-        if self.choices is not None:
-            if self.many:
-                return "、".join(str(self.choices(v).label) for v in value)
-            return str(self.choices(value).label) if value != "" else ""
-        if isinstance(value, bool):
-            return _("是") if value else _("否")
-        if isinstance(value, Decimal):
-            return float(value)
-        if isinstance(value, datetime.date):
-            return value.isoformat()
-        return value
-
     def writer(self) -> Callable[[Any], Any]:
-        """A fast `write` for exports: labels looked up once per export, not once per cell."""
+        """The function turning a field value into its cell (labels for choices, 是/否, text for
+        dates), built once per export: labels looked up once, not once per cell."""
         if self.choices is not None:
             labels = {m.value: str(m.label) for m in self.choices}
             if self.many:
