@@ -374,6 +374,84 @@ def _read_encoded(
     return np.fromiter(parsed, dtype=object, count=len(parsed))[indices].tolist(), distinct
 
 
+class _Found(ImportResult):
+    """What a reading thread found while reading one batch, replayed into the run's result
+    when the batch is taken, so problems arrive as if the file were read in turn."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[int, str, Any, str]] = []
+
+    def add_problem(self, row: int, column: str, value: Any, reason: str) -> None:
+        self.problem_count += 1
+        if len(self.found) < MAX_REPORTED_PROBLEMS:
+            self.found.append((row, column, value, reason))
+
+    def take(self) -> _Found:
+        """What was found since the last take (this object starts afresh)."""
+        taken = _Found()
+        taken.rows, taken.found, taken.problem_count = self.rows, self.found, self.problem_count
+        self.rows, self.found, self.problem_count = 0, [], 0
+        return taken
+
+    def replay(self, result: ImportResult) -> None:
+        result.rows += self.rows
+        for problem in self.found:
+            result.add_problem(*problem)
+        result.problem_count += self.problem_count - len(self.found)
+
+
+def read_ahead(
+    batches: Callable[[ImportResult], Iterator[Any]], result: ImportResult
+) -> Iterator[Any]:
+    """The batches of `batches(result)`, each read by a thread while the caller writes the
+    one before: the database works on its core while Python reads on. At most one batch is
+    read ahead; problems and row counts reach `result` in file order."""
+    import queue
+    import threading
+
+    from django.utils import translation
+
+    language = translation.get_language()
+    handoff: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def hand(item: tuple) -> None:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def read() -> None:
+        found = _Found()
+        try:
+            with translation.override(language):
+                for batch in batches(found):
+                    hand(("batch", batch, found.take()))
+                    if stop.is_set():
+                        return
+            hand(("end", None, found.take()))
+        except BaseException as e:  # handed to the caller, raised there
+            hand(("error", e, found.take()))
+
+    thread = threading.Thread(target=read, name="import-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item, found = handoff.get()
+            found.replay(result)
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
 class Layout(ABC):
     """Subclasses set key, title, model, columns and implement `apply_batch` and `export_rows`.
 
@@ -502,7 +580,7 @@ class Layout(ABC):
         try:
             with transaction.atomic():
                 batches = self.parse_columns if self.columnar else self.parse
-                for batch in batches(path, result):
+                for batch in read_ahead(lambda into: batches(path, into), result):
                     self.apply_batch(batch, state, result)
                     if progress:
                         progress(result.rows, 0)
