@@ -33,6 +33,13 @@ from bangfu.core.spreadsheets import (
 MAX_REPORTED_PROBLEMS = 1000
 
 
+class _Labels(dict):
+    """Stored value → label; a value without a label (blank, unknown) gives an empty cell."""
+
+    def __missing__(self, key: Any) -> str:
+        return ""
+
+
 @dataclass
 class Column:
     """One column of a layout: its Chinese header, the model field, and how to read it."""
@@ -53,15 +60,26 @@ class Column:
             return normalize.choice_reader(self.choices, self.many)
         return self.parse
 
-    def writer(self) -> Callable[[Any], Any]:
+    def writer(self, field: models.Field | None = None) -> Callable[[Any], Any] | None:
         """The function turning a field value into its cell (labels for choices, 是/否, text for
-        dates), built once per export: labels looked up once, not once per cell."""
+        dates), built once per export: labels looked up once, not once per cell.
+
+        Given the model field, the function is chosen by the field's type (dictionary
+        lookups in C where it can), and None means the value is its own cell."""
         if self.choices is not None:
-            labels = {m.value: str(m.label) for m in self.choices}
+            labels = _Labels((m.value, str(m.label)) for m in self.choices)
             if self.many:
                 return lambda v: "、".join(labels[x] for x in v) if v else ""
-            return lambda v: labels.get(v, "") if v is not None else ""
+            return labels.__getitem__
         yes, no = _("是"), _("否")
+        if isinstance(field, models.BooleanField):
+            return {True: yes, False: no, None: ""}.__getitem__
+        if isinstance(field, models.DecimalField):
+            return lambda v: "" if v is None else float(v)
+        if isinstance(field, models.DateField):
+            return lambda v: "" if v is None else v.isoformat()
+        if field is not None:
+            return (lambda v: "" if v is None else v) if field.null else None
 
         def write(value: Any) -> Any:
             if value is None:

@@ -851,32 +851,11 @@ def _cells(columns: Sequence[Sequence[Any]], functions: Sequence[Any]) -> list[t
     )
 
 
-class _Labels(dict):
-    """Stored value → label; a value without a label (blank, unknown) gives an empty cell."""
-
-    def __missing__(self, key: Any) -> str:
-        return ""
-
-
 def _cell_function(model: type[models.Model], column: Column, reveal: bool) -> Any:
-    """The function turning a column's stored values into cells as `Column.writer` does
-    (None where the value is the cell): C-level dictionary lookups where it can."""
+    """The function turning a column's stored values into cells (None where the value is
+    the cell): personal data masked, the village read through the relation."""
     if column.field in PERSONAL and not reveal:
         return lambda v: mask(v) if v else ""
     if column.field in _EXPORT_PATHS:
-        return None  # the village's code and name, read through the relation
-    if column.choices is not None:
-        labels = _Labels((m.value, str(m.label)) for m in column.choices)
-        if column.many:
-            return lambda v: "、".join(labels[x] for x in v) if v else ""
-        return labels.__getitem__
-    field = model._meta.get_field(column.field)
-    if isinstance(field, models.BooleanField):
-        return {True: _("是"), False: _("否"), None: ""}.__getitem__
-    if isinstance(field, models.DecimalField):
-        return lambda v: "" if v is None else float(v)
-    if isinstance(field, models.DateField):
-        return lambda v: "" if v is None else v.isoformat()
-    if field.null:
-        return lambda v: "" if v is None else v
-    return None
+        return None
+    return column.writer(model._meta.get_field(column.field))
