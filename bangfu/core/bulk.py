@@ -7,13 +7,17 @@ callers get ids (for foreign keys) just as bulk_create gives them.
 
 from __future__ import annotations
 
+import contextvars
 import datetime
+import queue
+import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from types import TracebackType
 from typing import Any
 
-from django.db import connection, models
-from django.utils import timezone
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.utils import timezone, translation
 
 
 def insert(model: type[models.Model], objects: Sequence[models.Model]) -> None:
@@ -200,3 +204,102 @@ def update_columns(
             f"UPDATE {table} SET {sets} WHERE {connection.ops.quote_name(meta.pk.column)} = %s",
             list(zip(*prepared, pks, strict=True)),
         )
+
+
+class BackgroundWrites:
+    """Write jobs run in order by a second thread on this thread's database connection and
+    transaction, so Python checks the next batch while PostgreSQL stores this one (each has
+    a core). On other databases a job runs in the caller's thread when started.
+
+    Jobs are `submit`ted held and begin at `start()`: a caller reads what its next batch
+    needs, then starts the writes before, so its reads never wait behind them. The caller
+    touches the database only while no job runs: after `idle()` (started jobs finished) or
+    `wait()` (every job finished). A failed job's error is raised by the next call, the jobs
+    after it are dropped, and the caller's transaction rolls everything back.
+    """
+
+    def __init__(self, background: bool | None = None) -> None:
+        self._background = background  # None: in the background on PostgreSQL
+        self._held: list[Callable[[], None]] = []
+        self._error: BaseException | None = None
+        self._failed = False  # once a job fails (or the caller does), no further job runs
+        self._thread: threading.Thread | None = None
+        self._jobs: queue.Queue = queue.Queue()
+
+    def __enter__(self) -> BackgroundWrites:
+        background = self._background
+        if background if background is not None else connection.vendor == "postgresql":
+            shared = connections[DEFAULT_DB_ALIAS]
+            shared.inc_thread_sharing()
+            self._thread = threading.Thread(
+                target=self._work, args=(shared,), name="import-writes", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._held.clear()
+        if kind is not None:
+            self._failed = True  # what has not run yet is dropped
+        try:
+            if kind is None:
+                self.wait()
+        finally:
+            if self._thread is not None:
+                self._jobs.put(None)
+                self._thread.join()
+                connections[DEFAULT_DB_ALIAS].dec_thread_sharing()
+                self._thread = None
+
+    def submit(self, job: Callable[[], None]) -> None:
+        """Hold a job until the next `start()`; it runs in the caller's context (the change
+        log's, the language)."""
+        context, language = contextvars.copy_context(), translation.get_language()
+
+        def in_language() -> None:
+            with translation.override(language):
+                job()
+
+        self._held.append(lambda: context.run(in_language))
+
+    def start(self) -> None:
+        """Begin the held jobs (in the background on PostgreSQL, here elsewhere)."""
+        held, self._held = self._held, []
+        for job in held:
+            if self._thread is None:
+                job()
+            else:
+                self._jobs.put(job)
+        self._raise()
+
+    def idle(self) -> None:
+        """Return when the started jobs have finished (held ones stay held)."""
+        self._jobs.join()
+        self._raise()
+
+    def wait(self) -> None:
+        """Start the held jobs and return when every job has finished."""
+        self.start()
+        self.idle()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _work(self, shared: Any) -> None:
+        connections[DEFAULT_DB_ALIAS] = shared  # this thread writes in the caller's transaction
+        while (job := self._jobs.get()) is not None:
+            try:
+                if not self._failed:
+                    job()
+            except BaseException as e:  # raised in the caller's thread
+                self._error, self._failed = e, True
+            finally:
+                self._jobs.task_done()
+        self._jobs.task_done()

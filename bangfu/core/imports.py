@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from bangfu.core import normalize
+from bangfu.core import bulk, normalize
 from bangfu.core.normalize import CellError
 from bangfu.core.spreadsheets import (
     SheetSpec,
@@ -596,12 +596,16 @@ class Layout(ABC):
         result = ImportResult()
         state = self.new_state(user)
         try:
-            with transaction.atomic():
+            with transaction.atomic(), bulk.BackgroundWrites() as writes:
                 batches = self.parse_columns if self.columnar else self.parse
                 for batch in read_ahead(lambda into: batches(path, into), result):
-                    self.apply_batch(batch, state, result)
+                    writes.idle()
+                    found = self.look_up(batch, state)
+                    writes.start()  # the previous batch's writes, while this one is checked
+                    self.apply_batch(batch, state, result, writes, found)
                     if progress:
                         progress(result.rows, 0)
+                writes.wait()
                 self.finish(state, result)
                 if result.problem_count or not commit:
                     raise ImportAborted
@@ -625,9 +629,27 @@ class Layout(ABC):
         """What one run remembers between batches (lookups, rows already seen)."""
         return {"user": user}
 
+    def look_up(self, batch: Any, state: Any) -> Any:
+        """What checking the batch needs from the database, handed to `apply_batch`.
+
+        Read before the previous batch's writes begin, so it cannot see them: rows the run
+        wrote itself are known from `state`. None by default."""
+        return None
+
     @abstractmethod
-    def apply_batch(self, batch: list[ParsedRow], state: Any, result: ImportResult) -> None:
-        """Check a batch against the database and write it (the run decides to keep it)."""
+    def apply_batch(
+        self,
+        batch: Any,
+        state: Any,
+        result: ImportResult,
+        writes: bulk.BackgroundWrites,
+        found: Any = None,
+    ) -> None:
+        """Check a batch against the database and write it (the run decides to keep it).
+
+        Writes go to the database directly, or to `writes` to run while the next batch is
+        checked; a layout that submits writes reads the database only after `writes.wait()`.
+        `found` is what `look_up` read."""
 
     def finish(self, state: Any, result: ImportResult) -> None:  # noqa: B027 (optional hook)
         """Checks that need the whole file (after the last batch); none by default."""
@@ -761,7 +783,14 @@ class RowLayout(Layout):
     def key_of(self, fields: dict[str, Any]) -> tuple:
         return tuple(fields.get(k) for k in self.natural_key)
 
-    def apply_batch(self, batch: list[ParsedRow], state: dict, result: ImportResult) -> None:
+    def apply_batch(
+        self,
+        batch: list[ParsedRow],
+        state: dict,
+        result: ImportResult,
+        writes: bulk.BackgroundWrites,
+        found: Any = None,
+    ) -> None:
         model = self.model
         headers = {c.field: str(c.header) for c in self.columns}
         resolved: list[tuple[ParsedRow, dict[str, Any]]] = []

@@ -131,6 +131,12 @@ def _signature(values: Sequence[Any]) -> int:
     return hash(tuple(tuple(v) if isinstance(v, list) else v for v in values))
 
 
+def _signatures(columns: Sequence[Sequence[Any]]) -> list[int]:
+    """`_signature` of each row of the columns, hashed in C a row at a time."""
+    hashable = [[tuple(v) if type(v) is list else v for v in c] for c in columns]
+    return list(map(hash, zip(*hashable, strict=True)))
+
+
 def _matching(model: type[models.Model], field: str, values: list, *columns: str) -> list[tuple]:
     """The `columns` of the rows whose `field` is one of `values`: one query with an array on
     PostgreSQL (a long IN list costs more to plan than to run), chunks elsewhere."""
@@ -174,12 +180,40 @@ class _State:
     households: dict[str, tuple[int, tuple]] = field(default_factory=dict)  # number → row, values
     ids: dict[str, int] = field(default_factory=dict)  # ID number → first row
     touched: dict[int, int] = field(default_factory=dict)  # household pk → first row
-    # Households this import created: pk → (first row, heads among their rows).
-    new_heads: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # Households this import created and has not met again: number → (first row, heads
+    # among their rows). They may not be in the database yet (their writes run behind).
+    new_heads: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+@dataclass
+class _InDatabase:
+    """What a batch's rows already have in the database, read before it is checked."""
+
+    households: set[str]  # household numbers
+    people: dict[str, int]  # ID number → person pk
 
 
 def _is_masked(value: Any) -> bool:
     return isinstance(value, str) and "*" in value
+
+
+def _write_new(
+    households: dict[str, list], people: dict[str, list], numbers: list[str], user: Any
+) -> None:
+    """Write checked new households and their people (`numbers`: each person's household
+    number), with ids drawn here and the foreign key checked as the rows go in."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Checked at each COPY's end, in the background, instead of all at the commit.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    ids = bulk.reserve_ids(Household, len(households["number"]))
+    bulk.insert_columns(Household, households, ids)
+    record_created(Household, ids, user=user)
+    by_number = dict(zip(households["number"], ids, strict=True))
+    people["household_id"] = [by_number[n] for n in numbers]
+    person_ids = bulk.reserve_ids(Person, len(numbers))
+    bulk.insert_columns(Person, people, person_ids)
+    record_created(Person, person_ids, parent_model=Household, user=user)
 
 
 class HouseholdLayout(Layout):
@@ -204,9 +238,27 @@ class HouseholdLayout(Layout):
 
     # --- import ----------------------------------------------------------------------------
 
-    def apply_batch(self, batch: ColumnBatch, state: _State, result: ImportResult) -> None:
-        """New households and their people column-wise; rows of households already in the
-        database (a re-import, an update) row by row."""
+    def look_up(self, batch: ColumnBatch, state: _State) -> _InDatabase:
+        values = batch.values
+        numbers = list(dict.fromkeys(values["number"]))
+        ids = [v for v in set(values.get("id_number") or ()) if v and not _is_masked(v)]
+        return _InDatabase(
+            {number for (number,) in _matching(Household, "number", numbers, "number")},
+            dict(_matching(Person, "id_number", ids, "id_number", "pk")) if ids else {},
+        )
+
+    def apply_batch(
+        self,
+        batch: ColumnBatch,
+        state: _State,
+        result: ImportResult,
+        writes: bulk.BackgroundWrites,
+        found: _InDatabase | None = None,
+    ) -> None:
+        """New households and their people column-wise, written in the background; rows of
+        households already in the database (a re-import, an update) or written by an
+        earlier batch row by row, once the earlier writes are done."""
+        found = found or self.look_up(batch, state)
         values = batch.values
         numbers = values["number"]
         count = len(numbers)
@@ -218,17 +270,18 @@ class HouseholdLayout(Layout):
                 j = first[numbers[i]]
                 if j != i:
                     self._same_household(batch.row(i), batch.row(j), fields, result)
-        existing = {number for (number,) in _matching(Household, "number", list(first), "number")}
+        existing = found.households | {n for n in first if n in state.new_heads}
         for what in ("created", "updated", "unchanged"):
             result.count(what, str(_("贫困户")), 0)
             result.count(what, str(_("家庭成员")), 0)
+        new = sorted(i for number, i in first.items() if number not in existing)
+        if new:
+            self._create(batch, new, fields, state, result, writes, found.people)
         if existing:
+            writes.idle()  # the earlier batches' writes are in: read and write row by row
             self._apply_rows(
                 [batch.row(i) for i in range(count) if numbers[i] in existing], state, result
             )
-        new = sorted(i for number, i in first.items() if number not in existing)
-        if new:
-            self._create(batch, new, fields, state, result)
 
     def _create(
         self,
@@ -237,14 +290,16 @@ class HouseholdLayout(Layout):
         fields: list[str],
         state: _State,
         result: ImportResult,
+        writes: bulk.BackgroundWrites,
+        registered: dict[str, int],
     ) -> None:
-        """Households not in the database yet, with their people: checked and written
-        column by column (COPY on PostgreSQL), no model instance per row."""
+        """Households not in the database yet, with their people: checked column by column
+        and handed to `writes` (COPY on PostgreSQL), no model instance per row."""
         values, rows = batch.values, batch.numbers
         accepted: list[int] = []
-        for i in firsts:
+        signatures = _signatures([[values[f][i] for i in firsts] for f in fields])
+        for i, signature in zip(firsts, signatures, strict=True):
             number = values["number"][i]
-            signature = _signature([values[f][i] for f in fields])
             seen = state.households.get(number)
             if seen is not None and seen[1] != signature:
                 result.add_problem(
@@ -288,7 +343,9 @@ class HouseholdLayout(Layout):
             keep = [k for k in range(len(accepted)) if k not in bad]
             accepted = [accepted[k] for k in keep]
             columns = {f: [v[k] for k in keep] for f, v in columns.items()}
-        people = self._new_people(batch, {values["number"][i] for i in accepted}, state, result)
+        people = self._new_people(
+            batch, {values["number"][i] for i in accepted}, state, result, writes, registered
+        )
         heads: dict[str, str] = {}
         head_rows: dict[str, int] = defaultdict(int)
         for number, relation, name in zip(
@@ -298,22 +355,16 @@ class HouseholdLayout(Layout):
                 heads[number] = name
                 head_rows[number] += 1
         columns["head_name"] = [heads.get(n, "") for n in columns["number"]]
-        ids = bulk.reserve_ids(Household, len(accepted))
-        bulk.insert_columns(Household, columns, ids)
-        by_number = dict(zip(columns["number"], ids, strict=True))
-        for number, pk, i in zip(columns["number"], ids, accepted, strict=True):
-            state.new_heads[pk] = (rows[i], head_rows.get(number, 0))
-        record_created(Household, ids, user=state.user)
-        result.count("created", str(_("贫困户")), len(ids))
+        for number, i in zip(columns["number"], accepted, strict=True):
+            state.new_heads[number] = (rows[i], head_rows.get(number, 0))
         numbers = people.pop("_number")
         county = dict(zip(columns["number"], columns["county_code"], strict=True))
-        people["household_id"] = [by_number[n] for n in numbers]
         people["county_code"] = [county[n] for n in numbers]
-        person_ids = bulk.reserve_ids(Person, len(numbers))
         people = _defaults(Person, people, len(numbers))
-        bulk.insert_columns(Person, people, person_ids)
-        record_created(Person, person_ids, parent_model=Household, user=state.user)
-        result.count("created", str(_("家庭成员")), len(person_ids))
+        if accepted:
+            writes.submit(lambda: _write_new(columns, people, numbers, state.user))
+        result.count("created", str(_("贫困户")), len(accepted))
+        result.count("created", str(_("家庭成员")), len(numbers))
 
     def _household_columns(
         self,
@@ -347,7 +398,13 @@ class HouseholdLayout(Layout):
         return columns
 
     def _new_people(
-        self, batch: ColumnBatch, numbers: set[str], state: _State, result: ImportResult
+        self,
+        batch: ColumnBatch,
+        numbers: set[str],
+        state: _State,
+        result: ImportResult,
+        writes: bulk.BackgroundWrites,
+        registered: dict[str, int],
     ) -> dict[str, list]:
         """The rows of new households as Person columns (plus `_number`), bad rows reported."""
         values, rows = batch.values, batch.numbers
@@ -409,15 +466,15 @@ class HouseholdLayout(Layout):
                         _("与身份证号码不符:号码显示为{value}。").format(value=shown),
                     )
                     bad.add(k)
-        lookup = [ids[k] for k in valid if k not in bad]
-        where = {ids[k]: k for k in valid}
-        for number, pk in _matching(Person, "id_number", lookup, "id_number", "pk"):
-            other = Person.objects.select_related("household").get(pk=pk)
-            k = where[number]
-            result.add_problem(
-                rows[picked[k]], header, number, already_registered(other, state.user)
-            )
-            bad.add(k)
+        for k in valid:
+            pk = registered.get(ids[k])
+            if pk is not None and k not in bad:
+                writes.idle()  # the database is the caller's while no write runs
+                other = Person.objects.select_related("household").get(pk=pk)
+                result.add_problem(
+                    rows[picked[k]], header, ids[k], already_registered(other, state.user)
+                )
+                bad.add(k)
         columns: dict[str, list] = {}
         for f in PERSON_FIELDS:
             if f in ("id_number", "sex", "birth_date") or f not in values:
@@ -484,6 +541,7 @@ class HouseholdLayout(Layout):
         )
         for h in households.values():
             state.touched.setdefault(h.pk, groups[h.number][0].number)
+            state.new_heads.pop(h.number, None)  # its heads are counted in the database
         self._people(groups, households, state, result, changes)
         record_bulk(changes, state.user)
 
@@ -740,8 +798,8 @@ class HouseholdLayout(Layout):
 
     def finish(self, state: _State, result: ImportResult) -> None:
         """Every household the file touched has exactly one head (people may span batches)."""
-        for pk, (row, n) in state.new_heads.items():
-            if n != 1 and pk not in state.touched:
+        for row, n in state.new_heads.values():
+            if n != 1:
                 result.add_problem(
                     row,
                     str(_("与户主关系")),

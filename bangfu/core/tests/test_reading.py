@@ -35,7 +35,7 @@ class Tiny(Layout):
     ]
     columnar = True
 
-    def apply_batch(self, batch, state, result):
+    def apply_batch(self, batch, state, result, writes, found=None):
         raise NotImplementedError
 
     def export_rows(self, queryset, user):

@@ -258,6 +258,47 @@ def test_a_bad_row_in_the_last_batch_leaves_nothing_written(tmp_path, world, mon
     ) == before
 
 
+def test_a_household_split_across_batches_or_met_again_later_stays_one(
+    tmp_path, world, monkeypatch
+):
+    """Batches of two: a household's rows run over into the next batch (written behind
+    while that batch is checked), and one row comes back after another household's."""
+    monkeypatch.setattr(LAYOUT, "batch_size", 2)
+    a, b = "5205241162140131", "5205241162140132"
+    rows = [
+        row(number=a, name="甲一", id_number=ident(131)),
+        row(number=a, name="甲二", id_number=ident(132), relation="之子"),
+        row(number=a, name="甲三", id_number=ident(133), relation="之子"),
+        row(number=b, name="乙一", id_number=ident(134)),
+        row(number=b, name="乙二", id_number=ident(135), relation="之子"),
+        row(number=a, name="甲四", id_number=ident(136), relation="之子"),
+    ]
+    result = run(xlsx(tmp_path, rows), world.users["office"])
+    assert result.committed, [p.reason for p in result.problems]
+    assert result.created == {"贫困户": 2, "家庭成员": 6}
+    names = Person.objects.filter(household__number=a).order_by("name")
+    assert list(names.values_list("name", flat=True)) == ["甲一", "甲三", "甲二", "甲四"]
+    assert Household.objects.get(number=b).people.count() == 2
+    assert Household.objects.get(number=a).head_name == "甲一"
+
+
+def test_a_later_batch_checks_ids_against_earlier_batches_and_the_database(
+    tmp_path, world, monkeypatch
+):
+    monkeypatch.setattr(LAYOUT, "batch_size", 2)
+    rows = [
+        row(number="5205241162140141", id_number=ident(141)),
+        row(number="5205241162140142", id_number=ident(142)),
+        row(number="5205241162140143", id_number=ident(141)),
+        row(number="5205241162140144", id_number=world.person_a.id_number),
+    ]
+    result = run(xlsx(tmp_path, rows), world.users["office"])
+    reasons = [(p.row, p.reason) for p in result.problems]
+    assert (4, "与第2行的身份证号码重复。") in reasons
+    assert any(r == 5 and world.household_a.number in reason for r, reason in reasons)
+    assert not Household.objects.filter(number__startswith="52052411621401").exists()
+
+
 def test_a_dry_run_reports_without_writing(tmp_path, world):
     result = run(xlsx(tmp_path, [row()]), world.users["office"], commit=False)
     assert result.created == {"贫困户": 1, "家庭成员": 1}
