@@ -48,7 +48,7 @@ def _import_child(database_url: str, path: str) -> None:
             {
                 "seconds": seconds,
                 "rows": result.rows,
-                "peak_mb": common.peak_rss_mb(),
+                "peak_mb": common.peak_rss_mb(children=True),
                 "export_seconds": export_seconds,
             }
         )

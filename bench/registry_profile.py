@@ -145,7 +145,7 @@ def main() -> None:
     if profiler:
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False, show_all=False))
-    print(f"peak: {common.peak_rss_mb()} MB")
+    print(f"peak: {common.peak_rss_mb(children=kind != 'export')} MB (with the reading child)")
     if db == "pg" and not keep:
         from django.db import connections
 

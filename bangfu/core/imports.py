@@ -28,6 +28,7 @@ from bangfu.core.spreadsheets import (
     column_chunks,
     find_header,
     read_rows,
+    text_dictionary,
 )
 
 MAX_REPORTED_PROBLEMS = 1000
@@ -310,13 +311,10 @@ def _read_column(
     import pyarrow as pa
 
     if not isinstance(cells, pa.DictionaryArray):
-        try:
-            strings = pa.array(cells, type=pa.string())
-        except (pa.ArrowTypeError, pa.ArrowInvalid, UnicodeEncodeError):
-            strings = None  # numbers, dates, booleans (or text UTF-8 cannot hold)
-        if strings is None or strings.null_count:
+        encoded = text_dictionary(cells)
+        if encoded is None:  # numbers, dates, booleans (or text UTF-8 cannot hold)
             return _read_values(cells, read, required, header, numbers, result, bad), cells
-        cells = strings.dictionary_encode()
+        cells = encoded
     values, distinct = _read_encoded(cells, read, required, header, numbers, result, bad)
     # The cells as one object per distinct string: a batch of text cells from calamine holds
     # a Python string per cell (and, once Arrow has read it, its UTF-8 copy), which can go.

@@ -31,6 +31,8 @@ from bangfu.core.normalize import PLAIN, text
 
 HEADER_SEARCH_ROWS = 10
 CSV_HEAD_BYTES = 65536  # where the encoding is told and the header looked for
+XLSX_CHILD_BYTES = 1 << 20  # an .xlsx this big is read in a child process (a small one is
+# read before the child would have started)
 ARROW_BLOCK_BYTES = 1 << 20  # Arrow parses a .csv this much at a time, on every core (and
 # reads ahead some dozens of blocks: 4 MB blocks held ~150 MB more for no time saved)
 
@@ -189,7 +191,12 @@ def column_chunks(
     file, so rows, numbers and errors come out the same either way.
     """
     path = Path(path)
-    plan = _arrow_plan(path, table) if path.suffix.lower() == ".csv" else None
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm") and path.stat().st_size >= XLSX_CHILD_BYTES:
+        table.close()
+        yield from _xlsx_chunks(path, table.start, picks, size)
+        return
+    plan = _arrow_plan(path, table) if suffix == ".csv" else None
     if plan is None:
         yield from _row_chunks(table.data, table.start, picks, size)
         return
@@ -238,6 +245,119 @@ def _row_chunks(
             out = [ColumnChunk(numbers, columns)]
             del cells, columns, lead
             yield out.pop()
+
+
+def text_array(cells: Sequence[Any]) -> Any:
+    """Cells that are all text as a pyarrow string array; None when some cell is a number, a
+    date, empty or not UTF-8."""
+    import pyarrow as pa
+
+    try:
+        strings = pa.array(cells, type=pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid, UnicodeEncodeError):
+        return None
+    return None if strings.null_count else strings
+
+
+def text_dictionary(cells: Sequence[Any]) -> Any:
+    """Cells that are all text as a pyarrow DictionaryArray (each distinct string once, found
+    in C++); None as for `text_array`."""
+    strings = text_array(cells)
+    return None if strings is None else strings.dictionary_encode()
+
+
+def _xlsx_chunks(path: Path, start: int, picks: Sequence[int], size: int) -> Iterator[ColumnChunk]:
+    """`_row_chunks` of an .xlsx from the row numbered `start`, read in a child process.
+
+    calamine turns each cell into a Python object holding Python's lock (20-odd seconds for a
+    million rows): in a process of its own it reads on its own core while this one checks
+    and writes. The child sends text columns as Arrow dictionaries (cheap to send, and what
+    the import reads fastest) and stops when this side stops listening."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_xlsx_reader,
+        args=(str(path), start, list(picks), size, sender),
+        name="import-xlsx-reader",
+        daemon=True,
+    )
+    child.start()
+    sender.close()
+    try:
+        while True:
+            try:
+                kind, item = receiver.recv()
+            except EOFError:
+                kind, item = "error", "reader stopped"
+            if kind == "end":
+                return
+            if kind == "error":
+                raise SpreadsheetError(_("无法读取这个Excel文件:{error}").format(error=item))
+            yield item
+    finally:
+        receiver.close()  # a child still reading fails on its next send and ends
+        child.join(timeout=10)
+        if child.is_alive():
+            child.kill()
+            child.join()
+
+
+def _xlsx_reader(path: str, start: int, picks: list[int], size: int, sender: Any) -> None:
+    """The child's side of `_xlsx_chunks`."""
+    from python_calamine_plus import CalamineWorkbook
+
+    try:
+        try:
+            rows = iter(CalamineWorkbook.from_path(path).stream_sheet_by_index(0))
+            deque(islice(rows, start - 1), maxlen=0)
+            part = max(1, size // 10)
+            while True:
+                # The same batches as `_row_chunks(rows, start, picks, size)`, read a tenth
+                # at a time with text kept as Arrow's compact strings: a whole batch of
+                # Python cells would hold hundreds of MB more.
+                numbers: list[int] = []
+                pieces: list[list[Any]] = [[] for _p in picks]
+                read = 0
+                while read < size and (some := list(islice(rows, min(part, size - read)))):
+                    for chunk in _row_chunks(iter(some), start + read, picks, len(some)):
+                        numbers += chunk.numbers
+                        for kept, cells in zip(pieces, chunk.columns, strict=True):
+                            strings = text_array(cells)
+                            kept.append(cells if strings is None else strings)
+                    read += len(some)
+                if not read:
+                    break
+                start += read
+                if numbers:
+                    sender.send(("chunk", _joined(numbers, pieces)))
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the import stopped reading
+        except Exception as e:  # calamine's own errors for a broken file
+            sender.send(("error", str(e)))
+            return
+        sender.send(("end", None))
+    except (BrokenPipeError, ConnectionResetError):
+        return
+    finally:
+        sender.close()
+
+
+def _joined(numbers: list[int], pieces: list[list[Any]]) -> ColumnChunk:
+    """Each column's pieces as one: all text as an Arrow dictionary, any other as a list of
+    Python values."""
+    import pyarrow as pa
+
+    columns = []
+    for kept in pieces:
+        if all(isinstance(p, pa.Array) for p in kept):
+            columns.append(pa.concat_arrays(kept).dictionary_encode())
+        else:
+            columns.append(
+                [v for p in kept for v in (p.to_pylist() if isinstance(p, pa.Array) else p)]
+            )
+    return ColumnChunk(numbers, columns)
 
 
 def _arrow_plan(path: Path, table: Table) -> tuple[str, Any, int, int] | None:

@@ -297,6 +297,47 @@ def test_an_xlsx_with_a_title_row_blank_rows_and_number_cells(tmp_path, monkeypa
     assert [(p["row"], p["column"]) for p in outcome["problems"]] == [(7, "人数")]
 
 
+def xlsx_file(tmp_path, rows):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for cells in rows:
+        book.active.append(cells)
+    path = tmp_path / "in.xlsx"
+    book.save(path)
+    return path
+
+
+def test_a_big_xlsx_is_read_in_a_child_process_to_the_same_outcome(tmp_path, monkeypatch):
+    rows = [["2016年花名册"], HEADER, ["A1", "谭世远", 3, 42430, "是", "甲"], []]
+    rows += [[f"B{i}", f"名{i % 3}", i, "2016/3/1", i % 2 == 0, "乙"] for i in range(7)]
+    rows += [["A3", "丙", 4.5, "", "", ""], ["A4", "丁", "", "", "", "丙"]]
+    path = xlsx_file(tmp_path, rows)
+    here, here_kinds = read(path, size=3, monkeypatch=monkeypatch)
+    monkeypatch.setattr(spreadsheets, "XLSX_CHILD_BYTES", 0)
+    child, child_kinds = read(path, size=3, monkeypatch=monkeypatch)
+    assert child == here
+    assert len(numbers(child)) == 8 and child["problem_count"] == 2
+    assert not any(here_kinds) and all(child_kinds)  # text columns arrive as Arrow's
+
+
+def test_the_xlsx_reading_child_ends_when_the_import_stops_early(tmp_path):
+    import multiprocessing
+
+    rows = [HEADER, *[[f"A{i}", "谭", i, "", "", ""] for i in range(50)]]
+    chunks = spreadsheets._xlsx_chunks(xlsx_file(tmp_path, rows), 2, [0, 1], 10)
+    assert next(chunks).numbers == list(range(2, 12))
+    chunks.close()
+    assert multiprocessing.active_children() == []
+
+
+def test_a_broken_xlsx_read_by_the_child_is_a_spreadsheet_error(tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(spreadsheets.SpreadsheetError, match="无法读取这个Excel文件"):
+        list(spreadsheets._xlsx_chunks(path, 2, [0], 10))
+
+
 @pytest.mark.parametrize("reader", list(normalize.UNCHANGED))
 @settings(max_examples=200, deadline=None)
 @given(data=st.data())
