@@ -678,6 +678,10 @@ class Layout(ABC):
     def text_columns(self) -> list[int]:
         return [i for i, c in enumerate(self.columns) if c.text]
 
+    def export_row_count(self, queryset: models.QuerySet) -> int:
+        """How many rows `export_rows` gives for the queryset (one per object by default)."""
+        return queryset.count()
+
     def export_sheets(self, queryset: models.QuerySet, user: Any) -> list[SheetSpec]:
         return [
             SheetSpec(

@@ -31,6 +31,7 @@ from bangfu.core.normalize import PLAIN, text
 
 HEADER_SEARCH_ROWS = 10
 CSV_HEAD_BYTES = 65536  # where the encoding is told and the header looked for
+XLSX_MAX_DATA_ROWS = 1_048_575  # Excel's 1,048,576 rows a sheet, less the header
 XLSX_CHILD_BYTES = 1 << 20  # an .xlsx this big is read in a child process (a small one is
 # read before the child would have started)
 ARROW_BLOCK_BYTES = 1 << 20  # Arrow parses a .csv this much at a time, on every core (and

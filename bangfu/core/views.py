@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views import View
@@ -134,13 +134,29 @@ def layout_export(
     """A list's rows in its import layout: .xlsx via a temporary file, .csv streamed.
 
     Personal data is masked unless the user holds the right; an export that carries it
-    unmasked is logged (with the request's filters), so pass the request."""
+    unmasked is logged (with the request's filters), so pass the request. An .xlsx with
+    more rows than a sheet holds is refused before anything is written: the user is sent
+    back to the list with how many rows it has and what to do instead."""
     from django.apps import apps
 
+    from bangfu.core import spreadsheets
     from bangfu.core.imports import Layout
     from bangfu.core.spreadsheets import csv_response, xlsx_response
 
     layout = Layout.registry[key]
+    if fmt == "xlsx":
+        rows = layout.export_row_count(queryset)
+        if rows > spreadsheets.XLSX_MAX_DATA_ROWS:
+            message = _(
+                "共{rows}行,超过Excel一张工作表的上限({limit}行)。"
+                "请缩小筛选范围分批导出,或导出为CSV(行数不限)。"
+            ).format(rows=f"{rows:,}", limit=f"{spreadsheets.XLSX_MAX_DATA_ROWS:,}")
+            if request is None:
+                raise spreadsheets.SpreadsheetError(message)
+            messages.error(request, message)
+            query = request.GET.copy()
+            query.pop("_export", None)
+            return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
     if can_see_personal_data(user):
         personal = {n for m in apps.get_models() for n in personal_fields(m)}
         shown = [c.field for c in layout.columns if c.field in personal]

@@ -832,6 +832,13 @@ class HouseholdLayout(Layout):
 
     # --- export ----------------------------------------------------------------------------
 
+    def export_row_count(self, queryset: models.QuerySet) -> int:
+        households = Household.objects.filter(pk__in=queryset.values("pk"))
+        return (
+            Person.objects.filter(household__in=households).count()
+            + households.filter(people__isnull=True).count()
+        )
+
     def export_rows(self, queryset: models.QuerySet, user: Any) -> Iterator[Sequence[Any]]:
         """One row per person, the household's cells repeated; a household without people
         gets one row with the person columns blank. Households in number order.

@@ -216,3 +216,32 @@ def test_libreoffice_opens_the_export_and_sees_the_same_text(registry, tmp_path)
     for seen, want in zip(rows[1:], expected, strict=True):
         texts = [i for i, v in enumerate(want) if isinstance(v, str)]
         assert [seen[i] for i in texts] == [want[i] for i in texts]
+
+
+def test_the_row_count_is_one_per_person_and_one_per_household_without_people(registry):
+    households = Household.objects.all()
+    assert LAYOUT.export_row_count(households) == len(expected_rows(households, None))
+
+
+def test_an_xlsx_longer_than_a_sheet_is_refused_before_writing_and_csv_offered(
+    registry, login, monkeypatch
+):
+    from django.urls import reverse
+
+    from bangfu.core import spreadsheets
+
+    rows = LAYOUT.export_row_count(Household.objects.filter(status="lifted"))
+    assert rows < LAYOUT.export_row_count(Household.objects.all())
+    monkeypatch.setattr(spreadsheets, "XLSX_MAX_DATA_ROWS", rows - 1)
+    written = []
+    monkeypatch.setattr(spreadsheets, "write_xlsx", lambda *a: written.append(a))
+    client = login("office")
+    url = reverse("registry:household_list")
+    response = client.get(url, {"status": "lifted", "_export": "xlsx"}, follow=True)
+    assert response.redirect_chain == [(f"{url}?status=lifted", 302)]
+    assert written == []
+    page = response.content.decode()
+    assert f"共{rows}行" in page and "导出为CSV" in page
+    response = client.get(url, {"_export": "csv"})
+    assert response.status_code == 200
+    assert len(list(csv.reader(b"".join(response.streaming_content).decode().splitlines()))) > 1
