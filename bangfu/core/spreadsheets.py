@@ -1,7 +1,8 @@
 """Reading and writing spreadsheets (.xlsx, .csv) as streams of rows, never whole files.
 
-Reading .xlsx uses python-calamine-plus (calamine, in Rust, row by row in constant memory);
-.csv is read as UTF-8 or, as Chinese Excel saves it, GB18030. Row numbers are the
+Reading .xlsx uses python-calamine-plus (calamine, in Rust, row by row in constant memory),
+in a child process for a large file (`_xlsx_chunks`); .csv is read by Arrow where it can,
+as UTF-8 or, as Chinese Excel saves it, GB18030. Row numbers are the
 spreadsheet's own (1 = the first row).
 
 Writing goes through `write_xlsx` alone. Data sheets (list exports, templates: a header and
