@@ -23,17 +23,17 @@ class CellError(ValueError):
     """A cell's value cannot be used; the message says why."""
 
 
+# Whitespace `text` would change: any but a single space between words (\r, tabs, line and
+# paragraph separators, ideographic spaces...), doubled, leading or trailing spaces.
+_UNTIDY = re.compile(r"[^\S ]|  |^ | $")
+
+
 def text(value: Any) -> str:
-    """NFKC (full-width → ASCII), surrounding and doubled spaces removed; 42.0 → "42"."""
+    """NFKC (full-width → ASCII), surrounding and doubled spaces removed and any other
+    whitespace (line breaks, tabs) made one space; 42.0 → "42"."""
     if type(value) is str:
-        # The common case, fast: already normal and without stray spaces.
-        if (
-            unicodedata.is_normalized("NFKC", value)
-            and "  " not in value
-            and (not value or (not value[0].isspace() and not value[-1].isspace()))
-            and "\t" not in value
-            and "\n" not in value
-        ):
+        # The common case, fast: already normal and tidy.
+        if unicodedata.is_normalized("NFKC", value) and not _UNTIDY.search(value):
             return value
         return " ".join(unicodedata.normalize("NFKC", value).split())
     if value is None:

@@ -68,11 +68,39 @@ def _csv_format(path: Path) -> tuple[str, Any]:
 
 
 def _csv_rows(path: Path, skip: int = 0) -> Iterator[list[Any]]:
+    """The rows of a .csv; a line the csv module cannot read (a cell over 131,072
+    characters, bytes not of the file's encoding) is a SpreadsheetError naming it."""
     encoding, dialect = _csv_format(path)
     with path.open(encoding=encoding, newline="") as f:
         reader = csv.reader(f, dialect)
-        deque(islice(reader, skip), maxlen=0)
-        yield from reader
+        try:
+            deque(islice(reader, skip), maxlen=0)
+            yield from reader
+        except UnicodeDecodeError as e:
+            raise SpreadsheetError(
+                _(
+                    "第{line}行有不是{encoding}编码的字符,无法读取。"
+                    "请在Excel中“另存为”“CSV UTF-8”后再导入。"
+                ).format(
+                    line=_undecodable_line(path, encoding),
+                    encoding=encoding.upper().removesuffix("-SIG"),
+                )
+            ) from e
+        except csv.Error as e:
+            raise SpreadsheetError(
+                _("第{line}行无法按CSV读取:{error}").format(line=reader.line_num, error=e)
+            ) from e
+
+
+def _undecodable_line(path: Path, encoding: str) -> int:
+    """The number of the first line of the file that is not in `encoding` (0 if none)."""
+    with path.open("rb") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                line.decode(encoding)
+            except UnicodeDecodeError:
+                return number
+    return 0
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[Any]]:

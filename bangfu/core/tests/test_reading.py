@@ -374,3 +374,19 @@ def test_a_doubled_quote_after_a_sample_without_quotes_reads_as_one_quote(tmp_pa
     assert '"say ""hi"""' in path.read_text()[8192:]  # quoted only after the sniffed sample
     outcome, _kinds = both(path, monkeypatch)
     assert column(outcome, "name")[-1] == 'say "hi"'
+
+
+def test_a_cell_too_long_for_the_csv_module_is_a_clear_error(tmp_path, monkeypatch):
+    rows = [HEADER, GOOD, ["A2", "谭" * 140_000, "", "", "", ""]]
+    outcome, _kinds = both(write(tmp_path, rows), monkeypatch)
+    assert outcome["batches"] == ["第3行无法按CSV读取:field larger than field limit (131072)"]
+
+
+def test_bytes_not_of_the_files_encoding_deep_in_a_csv_are_a_clear_error(tmp_path, monkeypatch):
+    rows = [HEADER, *[GOOD] * 5000]
+    path = write(tmp_path, rows)
+    path.write_bytes(path.read_bytes() + b"A9,\xff\xfe,1,,,\n")
+    outcome, _kinds = both(path, monkeypatch)
+    assert outcome["batches"] == [
+        "第5002行有不是UTF-8编码的字符,无法读取。请在Excel中“另存为”“CSV UTF-8”后再导入。"
+    ]
