@@ -100,3 +100,19 @@ def kept_database(pg_name: str, sqlite_name: str) -> str:
         return PG + pg_name
     OUT.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{OUT / sqlite_name}"
+
+
+def seed_one_household() -> None:
+    """One household already in the registry, so an import goes the ordinary way (row checks,
+    look-ups) instead of the first load's (registry.first_load): BENCH_NOT_EMPTY=1."""
+    from bangfu.geo.models import Region
+    from bangfu.registry.models import Household
+
+    village = Region.objects.filter(level="village").order_by("code").first()
+    Household.objects.create(
+        number="BENCH-SEED-1",
+        village=village,
+        attribute="general",
+        identified_year=2014,
+        main_cause="illness",
+    )

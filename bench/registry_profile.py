@@ -8,7 +8,8 @@ report. The PostgreSQL database is $BENCH_DB_NAME (default bangfu_bench_profile)
 
 An export imports the rows first in a child process, so the peak memory printed is the
 export's own; BENCH_KEEP=1 keeps the database and reuses it when it already holds the rows,
-so repeated export runs skip the import; BENCH_LIST=1 exports the household list's own
+so repeated export runs skip the import; BENCH_NOT_EMPTY=1 imports into a registry that
+already holds a household (the ordinary way, not a first load); BENCH_LIST=1 exports the household list's own
 queryset (scope-restricted, with its people count) instead of every household.
 """
 
@@ -60,6 +61,22 @@ def _import(url: str, path: str) -> None:
             }
         )
     )
+
+
+def _process_cpu(pid: int | None = None) -> float:
+    """CPU seconds of process `pid`, or of every PostgreSQL process on this machine (the
+    server works on its own cores: the import's time there is not in this process's)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in [Path(f"/proc/{pid}/stat")] if pid else Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, fields = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if pid or name.endswith("(postgres"):
+            values = fields.split()
+            total += int(values[11]) + int(values[12])  # utime, stime
+    return total / tick
 
 
 def _loaded_rows(url: str) -> int:
@@ -133,15 +150,30 @@ def main() -> None:
         write_rows()
         load_regions()
         user = User.objects.create(username="bench", role="office")
+        if os.environ.get("BENCH_NOT_EMPTY"):
+            common.seed_one_household()
         layout = Layout.registry["households"]
         if profiler:
             profiler.start()
+        backend = None
+        if db == "pg":
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend = cursor.fetchone()[0]
+            server = _process_cpu(backend), _process_cpu()
         start, cpu = time.perf_counter(), _cpu()
         result = layout.run(path, user, commit=True)
         print(
             f"import {kind} {db}: {time.perf_counter() - start:.2f} s, CPU {_cpu() - cpu:.2f} s,"
             f" {result.rows} rows, {result.problem_count} problems {result.problems[:3]}"
         )
+        if backend:
+            print(
+                f"PostgreSQL CPU: the import's connection {_process_cpu(backend) - server[0]:.2f} s,"
+                f" all its processes {_process_cpu() - server[1]:.2f} s"
+            )
     if profiler:
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False, show_all=False))

@@ -305,7 +305,6 @@ def rebuild() -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM dashboard_activitytally")
-        cursor.execute("DELETE FROM dashboard_householdtally")
         cursor.execute("DELETE FROM dashboard_staytally")
         for (county, unit), (grain, day) in itertools.product(
             (("a.county_code", "0"), ("''", "a.unit_id")), (("d", "a.date"), ("m", month))
@@ -340,6 +339,13 @@ def rebuild() -> None:
                 GROUP BY a.campaign_id, a.county_code, p.member_id, a.state{by_day}
                 """
             )
+    rebuild_households()
+
+
+def rebuild_households() -> None:
+    """Recompute the household tally alone (after a registry load with its triggers off)."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM dashboard_householdtally")
         cursor.execute(
             """
             INSERT INTO dashboard_householdtally

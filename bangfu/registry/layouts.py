@@ -34,7 +34,7 @@ from bangfu.core.personal import can_see_personal_data, mask
 from bangfu.geo.choices import Level
 from bangfu.geo.models import Region
 from bangfu.orgs.choices import Sex
-from bangfu.registry import idnumber
+from bangfu.registry import first_load, idnumber
 from bangfu.registry.choices import (
     Disability,
     Education,
@@ -183,6 +183,9 @@ class _State:
     # Households this import created and has not met again: number → (first row, heads
     # among their rows). They may not be in the database yet (their writes run behind).
     new_heads: dict[str, tuple[int, int]] = field(default_factory=dict)
+    started: bool = False
+    created: set[str] = field(default_factory=set)  # numbers of the households written
+    first_load: first_load.FirstLoad | None = None  # the registry was empty: see first_load
 
 
 @dataclass
@@ -239,8 +242,15 @@ class HouseholdLayout(Layout):
     # --- import ----------------------------------------------------------------------------
 
     def look_up(self, batch: ColumnBatch, state: _State) -> _InDatabase:
+        if not state.started:
+            state.started = True
+            state.first_load = first_load.begin()
         values = batch.values
         numbers = list(dict.fromkeys(values["number"]))
+        if state.first_load is not None:
+            # Every row in the registry is this run's: its households are known here, and
+            # its people's ID numbers are in state.ids (a repeat is an in-file duplicate).
+            return _InDatabase({n for n in numbers if n in state.created}, {})
         ids = [v for v in set(values.get("id_number") or ()) if v and not _is_masked(v)]
         return _InDatabase(
             {number for (number,) in _matching(Household, "number", numbers, "number")},
@@ -357,6 +367,7 @@ class HouseholdLayout(Layout):
         columns["head_name"] = [heads.get(n, "") for n in columns["number"]]
         for number, i in zip(columns["number"], accepted, strict=True):
             state.new_heads[number] = (rows[i], head_rows.get(number, 0))
+        state.created.update(columns["number"])
         numbers = people.pop("_number")
         county = dict(zip(columns["number"], columns["county_code"], strict=True))
         people["county_code"] = [county[n] for n in numbers]
@@ -526,6 +537,7 @@ class HouseholdLayout(Layout):
             elif household._import_changed:
                 to_update.append(household)
         bulk.insert(Household, to_create)
+        state.created.update(h.number for h in to_create)
         if to_update:
             Household.objects.bulk_update(
                 to_update, [*HOUSEHOLD_FIELDS, "county_code", "updated"], batch_size=1000
@@ -797,7 +809,11 @@ class HouseholdLayout(Layout):
         return person
 
     def finish(self, state: _State, result: ImportResult) -> None:
-        """Every household the file touched has exactly one head (people may span batches)."""
+        """Every household the file touched has exactly one head (people may span batches);
+        a first load's keys and tally put back."""
+        if state.first_load is not None:
+            state.first_load.end()
+            state.first_load = None
         for row, n in state.new_heads.values():
             if n != 1:
                 result.add_problem(
