@@ -421,12 +421,17 @@ class HouseholdLayout(Layout):
         values, rows = batch.values, batch.numbers
         picked = [i for i, n in enumerate(values["number"]) if n in numbers]
         count = len(picked)
-        ids = [values["id_number"][i] or "" for i in picked] if "id_number" in values else []
+
+        def pick(column: list) -> list:
+            """The column's values in the picked rows (a copy when all are picked)."""
+            return list(column) if count == len(rows) else [column[i] for i in picked]
+
+        ids = [v or "" for v in pick(values["id_number"])] if "id_number" in values else []
         ids = ids or [""] * count
         header = str(_("身份证号码"))
         bad: set[int] = set()
         given = [k for k, v in enumerate(ids) if v]
-        masked = {k for k in given if _is_masked(ids[k])}
+        masked = {k for k in given if "*" in ids[k]}
         for k in masked:
             result.add_problem(
                 rows[picked[k]], header, ids[k], _("号码已打码,找不到对应的成员;请填写完整号码。")
@@ -458,10 +463,15 @@ class HouseholdLayout(Layout):
         valid = [k for k in given if k not in bad]
         sexes = [""] * count
         births: list[Any] = [None] * count
+        dates: dict[str, datetime.date] = {}  # a date per distinct birth date, not per person
         for k in valid:
             number = ids[k]
-            sexes[k] = "M" if int(number[16]) % 2 else "F"
-            births[k] = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+            sexes[k] = "F" if number[16] in "02468" else "M"
+            born = number[6:14]
+            birth = dates.get(born)
+            if birth is None:
+                birth = dates[born] = datetime.date(int(born[:4]), int(born[4:6]), int(born[6:]))
+            births[k] = birth
         for f, derived, label in (("sex", sexes, _("性别")), ("birth_date", births, _("出生日期"))):
             column = values.get(f)
             if column is None:
@@ -492,7 +502,8 @@ class HouseholdLayout(Layout):
                 continue
             default = Person._meta.get_field(f).get_default()
             default = "" if default is None else default
-            columns[f] = [default if v is None else v for v in (values[f][i] for i in picked)]
+            column = pick(values[f])
+            columns[f] = [default if v is None else v for v in column] if None in column else column
         columns["id_number"] = ids
         given_sex = values.get("sex")
         given_birth = values.get("birth_date")
@@ -506,7 +517,7 @@ class HouseholdLayout(Layout):
             if k not in bad:
                 self._report([(name, message)], rows[picked[k]], result)
                 bad.add(k)
-        columns["_number"] = [values["number"][i] for i in picked]
+        columns["_number"] = pick(values["number"])
         if bad:
             keep = [k for k in range(count) if k not in bad]
             columns = {f: [v[k] for k in keep] for f, v in columns.items()}
