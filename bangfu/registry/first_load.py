@@ -12,7 +12,7 @@ one to keep waiting, so the import
 - skips looking up ID numbers already registered (every person there is this run's, and a
   repeat is caught as an in-file duplicate),
 - and, after the last row, adds the same keys back (PostgreSQL checks every row in one
-  join) and recounts the household tally from the rows.
+  join), recounts the household tally from the rows and has PostgreSQL analyse the tables.
 
 All of it is inside the import's transaction: a failed or dry run undoes it with the rows.
 A registry already holding households is imported the ordinary way, row checks and all. Two
@@ -45,6 +45,9 @@ class FirstLoad:
                 cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
             for table, name in self.triggers:
                 cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER "{name}"')
+            # The planner's statistics still say the tables are empty (autovacuum gets to
+            # them a minute or more later): the first lists and exports would scan them.
+            cursor.execute(f"ANALYZE {', '.join(TABLES)}")
         tallies.rebuild_households()
 
 
