@@ -270,6 +270,22 @@ class ColumnBatch:
         )
 
 
+@dataclass
+class _ColumnReport:
+    """Where a column's bad cells go: the run's problems, under the column's header and the
+    row's spreadsheet number, and the batch's set of bad rows."""
+
+    header: str
+    numbers: Sequence[int]
+    result: ImportResult
+    bad: set[int]
+
+    def add(self, i: int, cell: Any, reason: str) -> None:
+        """Row i (of the batch) has a bad `cell`, for `reason`."""
+        self.result.add_problem(self.numbers[i], self.header, cell, reason)
+        self.bad.add(i)
+
+
 def _read_distinct(
     distinct: Sequence[Any], read: Callable[[Any], Any], required: bool
 ) -> tuple[list[Any], dict[int, str]]:
@@ -292,15 +308,9 @@ def _read_distinct(
 
 
 def _read_column(
-    cells: Any,
-    read: Callable[[Any], Any],
-    required: bool,
-    header: str,
-    numbers: Sequence[int],
-    result: ImportResult,
-    bad: set[int],
+    cells: Any, read: Callable[[Any], Any], required: bool, report: _ColumnReport
 ) -> tuple[list[Any], Sequence[Any]]:
-    """A column's cells read once per distinct value; bad cells reported, their rows in `bad`.
+    """A column's cells read once per distinct value; bad cells go to `report`.
     Returns the values and the cells as a Python sequence.
 
     `cells` is a sequence of Python values or an Arrow DictionaryArray of strings (from the
@@ -313,9 +323,9 @@ def _read_column(
     if not isinstance(cells, pa.DictionaryArray):
         encoded = text_dictionary(cells)
         if encoded is None:  # numbers, dates, booleans (or text UTF-8 cannot hold)
-            return _read_values(cells, read, required, header, numbers, result, bad), cells
+            return _read_values(cells, read, required, report), cells
         cells = encoded
-    values, distinct = _read_encoded(cells, read, required, header, numbers, result, bad)
+    values, distinct = _read_encoded(cells, read, required, report)
     # The cells as one object per distinct string: a batch of text cells from calamine holds
     # a Python string per cell (and, once Arrow has read it, its UTF-8 copy), which can go.
     raw = np.fromiter(distinct, dtype=object, count=len(distinct))
@@ -323,13 +333,7 @@ def _read_column(
 
 
 def _read_values(
-    cells: Sequence[Any],
-    read: Callable[[Any], Any],
-    required: bool,
-    header: str,
-    numbers: Sequence[int],
-    result: ImportResult,
-    bad: set[int],
+    cells: Sequence[Any], read: Callable[[Any], Any], required: bool, report: _ColumnReport
 ) -> list[Any]:
     """`_read_column` for cells of any Python type, distinct values found by a set."""
     kinds = set(map(type, cells))
@@ -337,8 +341,7 @@ def _read_values(
         # True == 1 == 1.0 would share a reading: read cell by cell.
         out, errors = _read_distinct(cells, read, required)
         for i, reason in errors.items():
-            result.add_problem(numbers[i], header, cells[i], reason)
-            bad.add(i)
+            report.add(i, cells[i], reason)
         return out
     distinct = list(set(cells))
     parsed, errors = _read_distinct(distinct, read, required)
@@ -347,19 +350,12 @@ def _read_values(
         reasons = {distinct[k]: reason for k, reason in errors.items()}
         for i, cell in enumerate(cells):
             if cell in reasons:
-                result.add_problem(numbers[i], header, cell, reasons[cell])
-                bad.add(i)
+                report.add(i, cell, reasons[cell])
     return list(map(values.__getitem__, cells))
 
 
 def _read_encoded(
-    cells: Any,
-    read: Callable[[Any], Any],
-    required: bool,
-    header: str,
-    numbers: Sequence[int],
-    result: ImportResult,
-    bad: set[int],
+    cells: Any, read: Callable[[Any], Any], required: bool, report: _ColumnReport
 ) -> tuple[list[Any], list[str]]:
     """`_read_column` for an Arrow DictionaryArray of strings: the reader is called once per
     distinct string, and not at all for those it would return unchanged (normalize.UNCHANGED,
@@ -385,8 +381,7 @@ def _read_encoded(
         keys = np.fromiter(errors, dtype=indices.dtype, count=len(errors))
         for i in np.flatnonzero(np.isin(indices, keys)).tolist():
             k = int(indices[i])
-            result.add_problem(numbers[i], header, distinct[k], errors[k])
-            bad.add(i)
+            report.add(i, distinct[k], errors[k])
     return np.fromiter(parsed, dtype=object, count=len(parsed))[indices].tolist(), distinct
 
 
@@ -563,14 +558,9 @@ class Layout(ABC):
             values: dict[str, list[Any]] = {}
             cells: dict[str, Sequence[Any]] = {}
             for (_i, column), data in zip(positions, chunk.columns, strict=True):
+                report = _ColumnReport(headers[column.field], numbers, result, bad)
                 values[column.field], cells[column.field] = _read_column(
-                    data,
-                    readers[column.field],
-                    column.required,
-                    headers[column.field],
-                    numbers,
-                    result,
-                    bad,
+                    data, readers[column.field], column.required, report
                 )
             del chunk  # its cells are read: not kept while the layout applies the batch
             batch = ColumnBatch(numbers, values, cells)
@@ -641,7 +631,7 @@ class Layout(ABC):
         state: Any,
         result: ImportResult,
         writes: bulk.BackgroundWrites,
-        found: Any = None,
+        found: Any,
     ) -> None:
         """Check a batch against the database and write it (the run decides to keep it).
 
@@ -791,7 +781,7 @@ class RowLayout(Layout):
         state: dict,
         result: ImportResult,
         writes: bulk.BackgroundWrites,
-        found: Any = None,
+        found: Any,
     ) -> None:
         model = self.model
         headers = {c.field: str(c.header) for c in self.columns}

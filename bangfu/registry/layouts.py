@@ -47,7 +47,7 @@ from bangfu.registry.choices import (
     Relation,
     Schooling,
 )
-from bangfu.registry.models import Household, Person, already_registered
+from bangfu.registry.models import Household, Person, already_registered, where_registered
 
 H = gettext_lazy
 HOUSEHOLD_COLUMNS = [
@@ -263,12 +263,11 @@ class HouseholdLayout(Layout):
         state: _State,
         result: ImportResult,
         writes: bulk.BackgroundWrites,
-        found: _InDatabase | None = None,
+        found: _InDatabase,
     ) -> None:
         """New households and their people column-wise, written in the background; rows of
         households already in the database (a re-import, an update) or written by an
         earlier batch row by row, once the earlier writes are done."""
-        found = found or self.look_up(batch, state)
         values = batch.values
         numbers = values["number"]
         count = len(numbers)
@@ -487,14 +486,13 @@ class HouseholdLayout(Layout):
                         _("与身份证号码不符:号码显示为{value}。").format(value=shown),
                     )
                     bad.add(k)
-        for k in valid:
-            pk = registered.get(ids[k])
-            if pk is not None and k not in bad:
-                writes.idle()  # the database is the caller's while no write runs
-                other = Person.objects.select_related("household").get(pk=pk)
-                result.add_problem(
-                    rows[picked[k]], header, ids[k], already_registered(other, state.user)
-                )
+        taken = {k: registered[ids[k]] for k in valid if ids[k] in registered and k not in bad}
+        if taken:
+            writes.idle()  # the database is the caller's while no write runs
+            others = Person.objects.select_related("household").in_bulk(taken.values())
+            where = where_registered(list(others.values()), state.user)
+            for k, pk in taken.items():
+                result.add_problem(rows[picked[k]], header, ids[k], where[pk])
                 bad.add(k)
         columns: dict[str, list] = {}
         for f in PERSON_FIELDS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -206,12 +207,29 @@ class HouseholdIncome(BaseModel):
 def already_registered(other: Person, user: Any) -> str:
     """Say where an ID number is already registered, naming the household only within scope
     (no user: a command or the system itself, which sees everything)."""
-    if (
-        user is None
-        or Household.objects.restrict(user, "view").filter(pk=other.household_id).exists()
-    ):
-        return _("该身份证号码已登记在{household}。").format(household=other.household.number)
-    return _("该身份证号码已登记在其他村的贫困户中,请核实。")
+    return where_registered([other], user)[other.pk]
+
+
+def where_registered(others: Sequence[Person], user: Any) -> dict[int, str]:
+    """`already_registered` for many people (their households selected with them) at once:
+    one scope query per 10,000 households, not one per person. Person pk → message."""
+    households = list({o.household_id for o in others})
+    if user is None:
+        visible = set(households)
+    else:
+        visible = set()
+        for start in range(0, len(households), 10000):
+            visible.update(
+                Household.objects.restrict(user, "view")
+                .filter(pk__in=households[start : start + 10000])
+                .values_list("pk", flat=True)
+            )
+    named = _("该身份证号码已登记在{household}。")
+    elsewhere = _("该身份证号码已登记在其他村的贫困户中,请核实。")
+    return {
+        o.pk: named.format(household=o.household.number) if o.household_id in visible else elsewhere
+        for o in others
+    }
 
 
 class Person(BaseModel):

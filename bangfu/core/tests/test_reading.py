@@ -35,11 +35,18 @@ class Tiny(Layout):
     ]
     columnar = True
 
-    def apply_batch(self, batch, state, result, writes, found=None):
-        raise NotImplementedError
+    def __init__(self):
+        self.applied = []  # (row numbers, codes, what look_up found) per batch applied
+
+    def look_up(self, batch, state):
+        return len(batch)
+
+    def apply_batch(self, batch, state, result, writes, found):
+        self.applied.append((batch.numbers, batch.values["code"], found))
 
     def export_rows(self, queryset, user):
-        raise NotImplementedError
+        """Records (dicts of field → cell) as rows in the columns' order."""
+        return ([record.get(c.field, "") for c in self.columns] for record in queryset)
 
 
 HEADER = ["编号", "姓名", "人数", "日期", "是否", "类别"]
@@ -352,12 +359,13 @@ def test_cells_matching_a_readers_unchanged_pattern_are_what_it_returns(reader, 
 @settings(max_examples=200, deadline=None)
 @given(cells=st.lists(CELL, min_size=1, max_size=30), column=st.sampled_from(Tiny.columns))
 def test_a_text_column_reads_the_same_through_arrow_as_through_a_set(cells, column):
-    from bangfu.core.imports import _read_column, _read_values
+    from bangfu.core.imports import _ColumnReport, _read_column, _read_values
 
     def read(arrow):
         result, bad = ImportResult(), set()
         numbers = list(range(2, 2 + len(cells)))
-        args = (column.reader(), column.required, column.header, numbers, result, bad)
+        report = _ColumnReport(column.header, numbers, result, bad)
+        args = (column.reader(), column.required, report)
         if arrow:
             values, raw = _read_column(cells, *args)
             assert raw == list(cells)
@@ -390,3 +398,23 @@ def test_bytes_not_of_the_files_encoding_deep_in_a_csv_are_a_clear_error(tmp_pat
     assert outcome["batches"] == [
         "第5002行有不是UTF-8编码的字符,无法读取。请在Excel中“另存为”“CSV UTF-8”后再导入。"
     ]
+
+
+@pytest.mark.django_db
+def test_run_hands_a_columnar_layout_each_batch_in_file_order_with_what_it_looked_up(
+    tmp_path,
+):
+    layout = Tiny()
+    layout.batch_size = 2
+    records = [{"code": f"A{i}", "name": "谭", "count": str(i)} for i in range(5)]
+    records[3]["count"] = "三"  # not a number: reported, the row left out of its batch
+    path = write(tmp_path, [HEADER, *layout.export_rows(records, None)])
+    result = layout.run(path, None, commit=True)
+    assert layout.applied == [
+        ([2, 3], ["A0", "A1"], 2),
+        ([4], ["A2"], 1),
+        ([6], ["A4"], 1),
+    ]
+    assert result.rows == 5
+    assert [(p.row, p.column) for p in result.problems] == [(5, "人数")]
+    assert not result.committed

@@ -558,3 +558,23 @@ def test_the_vectorised_id_check_agrees_with_parse():
     expected = [idnumber.is_valid(n) for n in numbers]
     assert idnumber.valid_many(numbers) == expected
     assert 500 < sum(expected) < len(numbers) - 500  # both kinds well represented
+
+
+def test_ids_registered_elsewhere_are_named_with_a_fixed_number_of_queries(tmp_path, world):
+    """Each refused row names the household, but the queries do not grow with the rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    registered = list(Person.objects.values_list("id_number", flat=True))
+    assert len(registered) == 2
+
+    def queries(ids):
+        rows = [row(number=f"52052411621401{60 + i}", id_number=n) for i, n in enumerate(ids)]
+        with CaptureQueriesContext(connection) as captured:
+            result = run(xlsx(tmp_path, rows, name=f"r{len(ids)}.xlsx"), world.users["office"])
+        named = [p.reason for p in result.problems if "已登记在" in p.reason]
+        assert len(named) == len(ids)
+        return len(captured)
+
+    queries(registered[:1])  # caches (content types, scopes) filled
+    assert queries(registered[:1]) == queries(registered)
