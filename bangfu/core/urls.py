@@ -1,3 +1,5 @@
+from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import URLPattern, path
 
 from bangfu.core import import_views, views
@@ -10,7 +12,13 @@ urlpatterns = [
     path("imports/<slug:key>/template/", import_views.import_template, name="import_template"),
     path("jobs/<int:pk>/", import_views.job_page, name="job"),
     path("jobs/<int:pk>/commit/", import_views.job_commit, name="job_commit"),
+    path("favicon.ico", lambda request: favicon(request)),
 ]
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says."""
+    return HttpResponsePermanentRedirect(static("bangfu/favicon.svg"))
 
 
 def model_urls(
