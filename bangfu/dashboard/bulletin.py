@@ -273,25 +273,44 @@ def filename(bulletin: Bulletin) -> str:
 
 # --- .docx ---------------------------------------------------------------------------------
 
-DOCX_FONT = "宋体"  # SimSun: present in every Chinese Word installation
+# The customary look of an official document (GB/T 9704): A4, its margins, black text; body in
+# 仿宋, title in 宋体 bold (小标宋 where installed), headings in 黑体. Fonts present in every
+# Chinese Word installation.
+DOCX_FONTS = {"Normal": ("仿宋", 16), "Title": ("宋体", 22), "Heading 2": ("黑体", 16)}
+DOCX_MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
+
+
+def _plain_style(style: Any, font: str, size: int) -> None:
+    """Word's stock style without its theme colours, borders and Latin-only font."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt, RGBColor
+
+    element = style.element
+    for tag in ("w:pBdr", "w:color"):
+        for node in element.findall(".//" + qn(tag)):
+            node.getparent().remove(node)
+    fonts = element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in list(fonts.attrib):
+        del fonts.attrib[attr]
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia"):
+        fonts.set(qn(attr), font)
+    style.font.size = Pt(size)
+    style.font.color.rgb = RGBColor(0, 0, 0)
 
 
 def write_docx(bulletin: Bulletin, target: IO[bytes]) -> None:
-    """The bulletin as a Word document: title, scope line, paragraphs, figures table."""
+    """The bulletin as an A4 Word document: title, scope line, paragraphs, figures table."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
+    from docx.shared import Mm, Pt
 
     doc = Document()
-    normal = doc.styles["Normal"]
-    normal.font.name = DOCX_FONT
-    normal.font.size = Pt(12)
-    normal.element.rPr.rFonts.set(qn("w:eastAsia"), DOCX_FONT)
-    for style in ("Title", "Heading 2"):
-        doc.styles[style].element.get_or_add_rPr().get_or_add_rFonts().set(
-            qn("w:eastAsia"), DOCX_FONT
-        )
+    for name, (font, size) in DOCX_FONTS.items():
+        _plain_style(doc.styles[name], font, size)
+    for section in doc.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        for side, mm in DOCX_MARGINS_MM.items():
+            setattr(section, f"{side}_margin", Mm(mm))
     title = doc.add_paragraph(bulletin.title, style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     subtitle = doc.add_paragraph(bulletin.subtitle)

@@ -206,6 +206,24 @@ def test_docx_download_reads_back(busy: World, login: Any) -> None:
     assert cells["结对帮扶的村"] == "2个"
 
 
+def test_docx_is_a4_in_the_plain_official_style(busy: World, login: Any) -> None:
+    """A government bulletin is A4 (GB/T 9704 margins) with black, unbordered headings."""
+    from docx import Document
+    from docx.shared import Mm
+
+    response = login("office").get(reverse("dashboard:bulletin_download", args=["docx"]))
+    document = Document(io.BytesIO(b"".join(response.streaming_content)))
+    for section in document.sections:
+        assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+        assert abs(section.top_margin - Mm(37)) < Mm(1)
+        assert abs(section.left_margin - Mm(28)) < Mm(1)
+    xml = document.element.xml + "".join(
+        document.styles[name].element.xml for name in ("Title", "Heading 2", "Normal")
+    )
+    for stock in ("4F81BD", "365F91", "17365D", "w:pBdr", "themeColor"):
+        assert stock not in xml, stock
+
+
 @pytest.mark.pdf
 def test_pdf_download_reads_back(busy: World, login: Any, tmp_path: Any) -> None:
     response = login("office").get(reverse("dashboard:bulletin_download", args=["pdf"]))
