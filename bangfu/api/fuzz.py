@@ -1,8 +1,10 @@
 """Run schemathesis against the API on a live server with the demo scenario.
 
     .venv/bin/python -m bangfu.api.fuzz [--scale 0.05] [--examples 15]
+    .venv/bin/python -m bangfu.api.fuzz --server gunicorn --database-url postgres://…/db
 
-Builds a throwaway SQLite database with the demo campaign, serves it on a free local port,
+Builds a throwaway database (SQLite, or the empty one given) with the demo campaign, serves it
+on a free local port (Django's server, or gunicorn with two workers: the production shape),
 and lets schemathesis call every operation of the OpenAPI schema as the office (who may
 write everything) and as a unit committee (scoped). Fails on any server error or any response
 that does not match the schema. CI runs it after the test suite (.ci/run).
@@ -50,13 +52,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", default="0.05", help="demo scenario scale")
     parser.add_argument("--examples", default="15", help="test cases per operation")
     parser.add_argument("--users", default="office,unit", help="demo logins to test as")
+    parser.add_argument("--server", choices=["runserver", "gunicorn"], default="runserver")
+    parser.add_argument("--database-url", help="an empty database to use instead of SQLite")
     args = parser.parse_args(argv)
 
     var = Path(tempfile.mkdtemp(prefix="bangfu-fuzz-"))
     env = {
         **os.environ,
         "BANGFU_VAR_DIR": str(var),
-        "DATABASE_URL": f"sqlite:///{var / 'fuzz.sqlite3'}",
+        "DATABASE_URL": args.database_url or f"sqlite:///{var / 'fuzz.sqlite3'}",
         "MEDIA_ROOT": str(var / "media"),
         "DEBUG": "0",
         "BANGFU_HTTPS": "0",
@@ -74,8 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     schema = var / "schema.json"
     run(bangfu, "spectacular", "--format", "openapi-json", "--file", str(schema))
     port = _free_port()
+    serve = {
+        "runserver": [bangfu, "runserver", "--noreload", f"127.0.0.1:{port}"],
+        "gunicorn": [str(BIN / "gunicorn"), "-c", "python:bangfu.gunicorn_conf", "bangfu.wsgi"],
+    }[args.server]
+    env.update(BANGFU_BIND=f"127.0.0.1:{port}", BANGFU_WEB_WORKERS="2", BANGFU_ACCESS_LOG="")
     server = subprocess.Popen(
-        [bangfu, "runserver", "--noreload", f"127.0.0.1:{port}"],
+        serve,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=open(var / "server.log", "w"),
