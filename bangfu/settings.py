@@ -43,6 +43,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
+# A PostgreSQL streaming replica for read-heavy pages (core/replicas.py); none by default.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["bangfu.core.replicas.ReplicaRouter"]
+# Pages (URL names, * as wildcard) whose GETs read from the replica; any list's export does too.
+BANGFU_REPLICA_PAGES = ["dashboard:*", "api:*", "ledger:book*", "assessment:result*"]
+# How long after a write the writer's reads wait for the replica to catch up, at most.
+BANGFU_REPLICA_STICKY_SECONDS = int(os.environ.get("BANGFU_REPLICA_STICKY_SECONDS", "300"))
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -80,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "bangfu.core.replicas.ReplicaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "bangfu.core.middleware.ChangeContextMiddleware",
