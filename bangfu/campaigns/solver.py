@@ -157,6 +157,8 @@ class SolverResult:
     totals: dict[str, float] = field(default_factory=dict)  # term → sum (plus balance)
     prefectures: list[PrefectureLoad] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    pricing_rounds: int = 0  # column generation: LP solves that priced the pairs left out
+    proven_over_all_pairs: bool = False  # optimal over every pair, not only the candidates
 
     @property
     def ok(self) -> bool:
@@ -392,26 +394,25 @@ def check_feasibility(inp: SolverInput, cand: np.ndarray | None = None) -> list[
     return problems
 
 
-def solve_branches(
-    inp: SolverInput,
-    weights: SolverWeights | None = None,
-    k: int | None = 30,
-    k_units: int = 3,
-    time_limit: float = 60.0,
-) -> SolverResult:
-    """Branch ↔ village pairings meeting every capacity, village bound and unit target at
-    minimum total cost (pair costs plus the prefecture-balance penalty)."""
-    started = time.perf_counter()
-    weights = weights or SolverWeights.from_settings()
-    cand = candidate_pairs(inp, k=k, k_units=k_units)
-    problems = check_feasibility(inp, cand)
-    if problems:
-        return SolverResult(
-            status="infeasible",
-            problems=problems,
-            candidates=len(cand),
-            seconds=time.perf_counter() - started,
-        )
+@dataclass
+class _BranchLP:
+    """The branch ↔ village problem over a candidate set, in HiGHS's row-bounds form."""
+
+    cand: np.ndarray
+    terms: dict[str, np.ndarray]
+    cost: np.ndarray
+    c: np.ndarray
+    a: sparse.csr_array
+    lb: np.ndarray
+    ub: np.ndarray
+    bounds: Bounds
+    v_pref: np.ndarray
+    prefs: list[str]
+    fair: dict[str, int]
+    unit_row: np.ndarray  # per branch: its target unit's row offset, or -1
+
+
+def _branch_lp(inp: SolverInput, cand: np.ndarray, weights: SolverWeights) -> _BranchLP:
     terms = pair_terms(inp, cand, weights)
     cost = sum(terms.values()) if terms else np.zeros(len(cand))
     nx = len(cand)
@@ -425,9 +426,8 @@ def solve_branches(
     nu = len(target_units)
     cols = np.arange(nx)
     # Rows: branches, villages, target units, prefectures.
-    unit_row = np.array([u_index.get(b.unit_id, -1) for b in inp.branches], dtype=np.int64)[
-        cand[:, 0]
-    ]
+    branch_unit_row = np.array([u_index.get(b.unit_id, -1) for b in inp.branches], dtype=np.int64)
+    unit_row = branch_unit_row[cand[:, 0]]
     has_unit = unit_row >= 0
     v_pref = np.array([p_index[v.prefecture] for v in inp.villages], dtype=np.int64)
     rows = np.concatenate(
@@ -460,16 +460,181 @@ def solve_branches(
     )
     c = np.concatenate([cost, np.full(ny, weights.prefecture_excess)])
     bounds = Bounds(np.zeros(nx + ny), np.concatenate([np.ones(nx), np.full(ny, np.inf)]))
-    constraint = LinearConstraint(a, lb, ub)
+    return _BranchLP(cand, terms, cost, c, a, lb, ub, bounds, v_pref, prefs, fair, branch_unit_row)
+
+
+def _row_duals(lp: _BranchLP) -> np.ndarray | None:
+    """The LP's dual value per row (None unless HiGHS's dual simplex finds the optimum).
+
+    linprog takes one-sided rows: each row becomes an equality, a ≤ row, a ≥ row (negated), or
+    both; a row's dual is the sum of its parts' marginals, with the ≥ part's sign turned.
+    """
+    from scipy.optimize import linprog
+
+    # Elastic rows: a costly slack on every row with a floor (a village's demand, a unit's
+    # target), so the LP over too few candidates is still feasible and its duals price the
+    # missing pairs (the big-M phase one); the final solve has no slacks.
+    floors = np.flatnonzero(lp.lb > 0)
+    big_m = 1e3 * (1.0 + float(np.abs(lp.c).max(initial=0.0))) * (1 + len(floors))
+    slack = sparse.csr_array(
+        (np.ones(len(floors)), (floors, np.arange(len(floors)))), shape=(lp.a.shape[0], len(floors))
+    )
+    a = sparse.hstack([lp.a, slack]).tocsr()
+    c = np.concatenate([lp.c, np.full(len(floors), big_m)])
+    col_lb = np.concatenate([lp.bounds.lb, np.zeros(len(floors))])
+    col_ub = np.concatenate([lp.bounds.ub, np.full(len(floors), np.inf)])
+    equal = np.isclose(lp.lb, lp.ub)
+    upper = ~equal & np.isfinite(lp.ub)
+    lower = ~equal & np.isfinite(lp.lb) & (lp.lb > 0)
+    up_rows, low_rows, eq_rows = (np.flatnonzero(m) for m in (upper, lower, equal))
+    a_ub = sparse.vstack([a[up_rows], -a[low_rows]]).tocsr()
+    b_ub = np.concatenate([lp.ub[up_rows], -lp.lb[low_rows]])
+    res = linprog(
+        c,
+        A_ub=a_ub if a_ub.shape[0] else None,
+        b_ub=b_ub if a_ub.shape[0] else None,
+        A_eq=a[eq_rows] if len(eq_rows) else None,
+        b_eq=lp.lb[eq_rows] if len(eq_rows) else None,
+        bounds=np.stack([col_lb, col_ub], axis=1),
+        method="highs-ds",
+    )
+    if res.status != 0:
+        return None
+    duals = np.zeros(a.shape[0])
+    if a_ub.shape[0]:
+        marginals = res.ineqlin.marginals
+        duals[up_rows] += marginals[: len(up_rows)]
+        duals[low_rows] -= marginals[len(up_rows) :]
+    if len(eq_rows):
+        duals[eq_rows] += res.eqlin.marginals
+    return duals
+
+
+def _price_excluded(
+    inp: SolverInput,
+    weights: SolverWeights,
+    lp: _BranchLP,
+    duals: np.ndarray,
+    unit_km: np.ndarray,
+    tolerance: float = 1e-5,
+    limit: int | None = None,
+) -> np.ndarray:
+    """(branch, village) pairs outside the candidate set whose reduced cost is negative: the
+    ones that could lower the cost. Empty means the candidate set's optimum is the optimum
+    over every pair.
+
+    A pair outside the set has no keep or resident-team bonus (those pairs are always
+    candidates), so its cost is the distance term: the unit's distance to the village.
+    """
+    nb, nv = len(inp.branches), len(inp.villages)
+    nu = len(inp.targets)
+    y_branch, y_village = duals[:nb], duals[nb : nb + nv]
+    y_unit = duals[nb + nv : nb + nv + nu]
+    y_pref = duals[nb + nv + nu :]
+    unit_ids = sorted({b.unit_id for b in inp.branches})
+    u_of_branch = np.searchsorted(unit_ids, [b.unit_id for b in inp.branches])
+    y_unit_of_branch = np.append(y_unit, 0.0)[lp.unit_row]  # -1 (no target) reads the 0.0
+    branch_side = y_branch + y_unit_of_branch
+    # The most a branch of each unit can take off a pair's cost; a pair is worth a look when
+    # even that branch's reduced cost is negative.
+    best = np.full(len(unit_ids), -np.inf)
+    np.maximum.at(best, u_of_branch, branch_side)
+    village_side = y_village + y_pref[lp.v_pref]
+    reduced = weights.distance_per_km * unit_km - best[:, None] - village_side[None, :]
+    units, villages = np.nonzero(reduced < -tolerance)
+    if not len(units):
+        return np.zeros((0, 2), dtype=np.int64)
+    # Every branch of those units, for those villages; keep the ones really negative and new.
+    order = np.argsort(u_of_branch, kind="stable")
+    starts = np.searchsorted(u_of_branch[order], np.arange(len(unit_ids)))
+    counts = np.bincount(u_of_branch, minlength=len(unit_ids))
+    n = counts[units]
+    offsets = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    b = order[np.repeat(starts[units], n) + offsets]
+    v = np.repeat(villages, n)
+    d = weights.distance_per_km * unit_km[u_of_branch[b], v] - branch_side[b] - village_side[v]
+    keep = d < -tolerance
+    b, v, d = b[keep], v[keep], d[keep]
+    known = lp.cand[:, 0] * nv + lp.cand[:, 1]
+    new = ~np.isin(b * nv + v, known)
+    b, v, d = b[new], v[new], d[new]
+    if limit is not None and len(d) > limit:
+        most = np.argpartition(d, limit - 1)[:limit]
+        b, v = b[most], v[most]
+    return np.stack([b, v], axis=1).astype(np.int64)
+
+
+def _unit_km(inp: SolverInput) -> np.ndarray:
+    """Distance from each unit's seat (units sorted by id) to each village."""
+    unit_ids = sorted({b.unit_id for b in inp.branches})
+    seats: dict[int, tuple[float | None, float | None]] = {}
+    for br in inp.branches:
+        seats.setdefault(br.unit_id, (br.lon, br.lat))
+    ulon = np.array([np.nan if seats[u][0] is None else seats[u][0] for u in unit_ids])
+    ulat = np.array([np.nan if seats[u][1] is None else seats[u][1] for u in unit_ids])
+    vlon, vlat = _coords(inp.villages)
+    km = haversine_km(ulon[:, None], ulat[:, None], vlon[None, :], vlat[None, :])
+    return np.nan_to_num(km, nan=0.0)
+
+
+def solve_branches(
+    inp: SolverInput,
+    weights: SolverWeights | None = None,
+    k: int | None = 30,
+    k_units: int = 3,
+    time_limit: float = 60.0,
+    prove: bool = True,
+) -> SolverResult:
+    """Branch ↔ village pairings meeting every capacity, village bound and unit target at
+    minimum total cost (pair costs plus the prefecture-balance penalty).
+
+    The problem is solved over a candidate set (`candidate_pairs`); with `prove`, the pairs left
+    out are then priced with the LP's duals and any that could lower the cost are added, until
+    none can (column generation): the result is then optimal over every branch–village pair.
+    """
+    started = time.perf_counter()
+    weights = weights or SolverWeights.from_settings()
+    cand = candidate_pairs(inp, k=k, k_units=k_units)
+    # With pricing, what the candidates lack is added, so only the whole problem is checked.
+    problems = check_feasibility(inp, None if prove and k is not None else cand)
+    if problems:
+        return SolverResult(
+            status="infeasible",
+            problems=problems,
+            candidates=len(cand),
+            seconds=time.perf_counter() - started,
+        )
+    lp = _branch_lp(inp, cand, weights)
+    rounds, proven = 0, k is None
+    if prove and not proven:
+        unit_km = _unit_km(inp)
+        while time.perf_counter() - started < time_limit:
+            duals = _row_duals(lp)
+            if duals is None:
+                break  # infeasible over the candidates: reported below
+            rounds += 1
+            added = _price_excluded(inp, weights, lp, duals, unit_km, limit=5 * len(inp.villages))
+            if not len(added):
+                proven = True
+                break
+            lp = _branch_lp(inp, np.concatenate([lp.cand, added]), weights)
+    cand, terms, cost = lp.cand, lp.terms, lp.cost
+    nx, ny, nb, nv = len(cand), len(lp.prefs), len(inp.branches), len(inp.villages)
+    nu = len(inp.targets)
+    v_pref, fair, prefs = lp.v_pref, lp.fair, lp.prefs
+    p_index = {p: i for i, p in enumerate(prefs)}
+    constraint = LinearConstraint(lp.a, lp.lb, lp.ub)
+    c, bounds = lp.c, lp.bounds
     # Branches nest in units and villages in prefectures: the rows are two laminar families,
     # so the matrix is totally unimodular and the LP's vertex optimum is already 0/1. Solving
     # the LP (simplex) is exact and far faster than branch-and-bound; the MIP is the fallback
     # should a solution ever come back fractional.
+    remaining = max(1.0, time_limit - (time.perf_counter() - started))
     res = milp(
         c,
         constraints=constraint,
         bounds=bounds,
-        options={"time_limit": time_limit, "presolve": True},
+        options={"time_limit": remaining, "presolve": True},
     )
     if res.x is not None and not np.allclose(res.x[:nx], np.round(res.x[:nx]), atol=1e-6):
         res = milp(
@@ -477,7 +642,7 @@ def solve_branches(
             constraints=constraint,
             integrality=np.concatenate([np.ones(nx), np.zeros(ny)]),
             bounds=bounds,
-            options={"time_limit": time_limit, "mip_rel_gap": 0.0},
+            options={"time_limit": remaining, "mip_rel_gap": 0.0},
         )
     status = _STATUS.get(res.status, "error")
     result = SolverResult(
@@ -485,6 +650,8 @@ def solve_branches(
         highs_status=int(res.status),
         highs_message=str(res.message),
         candidates=nx,
+        pricing_rounds=rounds,
+        proven_over_all_pairs=proven and status == "optimal",
     )
     if res.x is None:
         if status == "infeasible":

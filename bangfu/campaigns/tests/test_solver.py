@@ -178,9 +178,13 @@ def test_village_without_candidate_branch_is_reported() -> None:
     branches = [BranchIn(1, 1, 1, *GUIYANG)]
     # One unit, k=1: its nearest village and its seat's pool (room for 2 branches) are the
     # near ones; k_units=0 adds no village-side candidates.
-    result = solve_branches(SolverInput(branches, villages), W, k=1, k_units=0)
+    result = solve_branches(SolverInput(branches, villages), W, k=1, k_units=0, prove=False)
     assert result.status == "infeasible"
     assert result.problems == ["村乐邦村在候选范围内没有任何支部。"]
+    # Pricing the pairs left out finds the far village its branch.
+    priced = solve_branches(SolverInput(branches, villages), W, k=1, k_units=0)
+    assert priced.status == "optimal" and priced.proven_over_all_pairs
+    assert [(p.left_id, p.village_id) for p in priced.pairs] == [(1, 99)]
 
 
 def test_highs_infeasibility_is_reported_with_counts() -> None:
@@ -195,9 +199,16 @@ def test_highs_infeasibility_is_reported_with_counts() -> None:
     inp = SolverInput(
         branches, villages, targets={1: 2, 2: 1}, existing={(10, 1), (10, 2), (11, 1)}
     )
-    result = solve_branches(inp, W, k=0, k_units=0)
+    result = solve_branches(inp, W, k=0, k_units=0, prove=False)
     assert result.status == "infeasible"
     assert result.highs_status == 2
+    # Over every pair it is feasible (unit 2 takes village 3): pricing finds that pair.
+    assert solve_branches(inp, W, k=0, k_units=0).status == "optimal"
+    # One branch cannot meet a village's demand for two: infeasible whatever is priced.
+    lonely = SolverInput([BranchIn(10, 1, 3, *GUIYANG)], [_village(1, demand=2, max_branches=2)])
+    alone = solve_branches(lonely, W, k=0, k_units=0)
+    assert alone.status == "infeasible" and alone.highs_status == 2
+    assert not alone.proven_over_all_pairs
     assert result.problems[0].startswith("求解器判定无可行方案:2个支部(总容量3)、3个村(需求2)")
 
 
@@ -299,3 +310,52 @@ def test_itertools_brute_force_agrees_with_numpy_one() -> None:
         if x[0] + x[1] == 1 and x[2] + x[3] == 1 and x[0] + x[2] >= 1 and x[1] + x[3] >= 1
     )
     assert _brute_force(inp) == pytest.approx(best)
+
+
+def _spread_case(seed: int) -> SolverInput:
+    """Units in Guiyang and elsewhere, villages all over: a few candidates per unit miss the
+    best pairs."""
+    rng = random.Random(seed)
+    seats = {u: (rng.uniform(104, 109), rng.uniform(25, 29)) for u in range(1, 7)}
+    branches = [
+        BranchIn(100 + i, 1 + i % 6, rng.choice([1, 2]), *seats[1 + i % 6]) for i in range(18)
+    ]
+    villages = [
+        VillageIn(
+            1000 + j,
+            rng.choice(["520524", "522723", "520102"]),
+            rng.uniform(104, 109),
+            rng.uniform(25, 29),
+            max_branches=rng.choice([1, 2]),
+            demand=rng.choice([0, 0, 1]),
+        )
+        for j in range(40)
+    ]
+    return SolverInput(
+        branches=branches,
+        villages=villages,
+        targets={u: 3 for u in range(1, 7)},
+        existing={(100 + rng.randrange(18), 1000 + rng.randrange(40)) for _ in range(5)},
+    )
+
+
+def test_pricing_the_pairs_left_out_proves_the_optimum_over_every_pair() -> None:
+    """Column generation: from a few candidates per unit, the LP's duals find every pair that
+    could lower the cost, so the result equals the solve over all pairs (and without pricing
+    it does not always)."""
+    restricted_worse = 0
+    for seed in range(8):
+        inp = _spread_case(seed)
+        everything = solve_branches(inp, W, k=None)
+        assert everything.status == "optimal"
+        priced = solve_branches(inp, W, k=2, k_units=1)
+        assert priced.status == "optimal", priced.problems
+        assert priced.proven_over_all_pairs and priced.pricing_rounds >= 1
+        assert priced.objective == pytest.approx(everything.objective, abs=1e-6)
+        assert priced.candidates < len(inp.branches) * len(inp.villages)
+        unpriced = solve_branches(inp, W, k=2, k_units=1, prove=False)
+        assert not unpriced.proven_over_all_pairs
+        restricted_worse += (
+            unpriced.objective is None or unpriced.objective > everything.objective + 1e-6
+        )
+    assert restricted_worse, "the cases should need pricing"
