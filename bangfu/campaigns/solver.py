@@ -12,11 +12,13 @@ pass ``k=None`` to consider every pair.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -463,51 +465,141 @@ def _branch_lp(inp: SolverInput, cand: np.ndarray, weights: SolverWeights) -> _B
     return _BranchLP(cand, terms, cost, c, a, lb, ub, bounds, v_pref, prefs, fair, branch_unit_row)
 
 
-def _row_duals(lp: _BranchLP) -> np.ndarray | None:
-    """The LP's dual value per row (None unless HiGHS's dual simplex finds the optimum).
-
-    linprog takes one-sided rows: each row becomes an equality, a ≤ row, a ≥ row (negated), or
-    both; a row's dual is the sum of its parts' marginals, with the ≥ part's sign turned.
-    """
-    from scipy.optimize import linprog
-
-    # Elastic rows: a costly slack on every row with a floor (a village's demand, a unit's
-    # target), so the LP over too few candidates is still feasible and its duals price the
-    # missing pairs (the big-M phase one); the final solve has no slacks.
+def _elastic(lp: _BranchLP) -> tuple[sparse.csc_array, np.ndarray, np.ndarray, np.ndarray]:
+    """The LP with a costly slack on every row with a floor (a village's demand, a unit's
+    target): over too few candidates it is still feasible, and its duals price the missing
+    pairs (big-M phase one). Returns the matrix, costs and column bounds; the final solve has
+    no slacks."""
     floors = np.flatnonzero(lp.lb > 0)
     big_m = 1e3 * (1.0 + float(np.abs(lp.c).max(initial=0.0))) * (1 + len(floors))
-    slack = sparse.csr_array(
-        (np.ones(len(floors)), (floors, np.arange(len(floors)))), shape=(lp.a.shape[0], len(floors))
+    slack = sparse.csc_array(
+        (np.ones(len(floors)), (floors, np.arange(len(floors)))),
+        shape=(lp.a.shape[0], len(floors)),
     )
-    a = sparse.hstack([lp.a, slack]).tocsr()
+    a = sparse.hstack([lp.a, slack], format="csc")
     c = np.concatenate([lp.c, np.full(len(floors), big_m)])
     col_lb = np.concatenate([lp.bounds.lb, np.zeros(len(floors))])
     col_ub = np.concatenate([lp.bounds.ub, np.full(len(floors), np.inf)])
-    equal = np.isclose(lp.lb, lp.ub)
-    upper = ~equal & np.isfinite(lp.ub)
-    lower = ~equal & np.isfinite(lp.lb) & (lp.lb > 0)
-    up_rows, low_rows, eq_rows = (np.flatnonzero(m) for m in (upper, lower, equal))
-    a_ub = sparse.vstack([a[up_rows], -a[low_rows]]).tocsr()
-    b_ub = np.concatenate([lp.ub[up_rows], -lp.lb[low_rows]])
-    res = linprog(
-        c,
-        A_ub=a_ub if a_ub.shape[0] else None,
-        b_ub=b_ub if a_ub.shape[0] else None,
-        A_eq=a[eq_rows] if len(eq_rows) else None,
-        b_eq=lp.lb[eq_rows] if len(eq_rows) else None,
-        bounds=np.stack([col_lb, col_ub], axis=1),
-        method="highs-ds",
-    )
-    if res.status != 0:
-        return None
-    duals = np.zeros(a.shape[0])
-    if a_ub.shape[0]:
-        marginals = res.ineqlin.marginals
-        duals[up_rows] += marginals[: len(up_rows)]
-        duals[low_rows] -= marginals[len(up_rows) :]
-    if len(eq_rows):
-        duals[eq_rows] += res.eqlin.marginals
-    return duals
+    return a, c, col_lb, col_ub
+
+
+class _ScipyPricing:
+    """Each round solves the elastic LP afresh with SciPy's HiGHS (the fallback engine)."""
+
+    def __init__(self, inp: SolverInput, weights: SolverWeights, lp: _BranchLP) -> None:
+        self.inp, self.weights, self.lp = inp, weights, lp
+
+    def duals(self) -> np.ndarray | None:
+        """The dual value per row; linprog takes one-sided rows, so each row is an equality,
+        a ≤ row, a ≥ row (negated) or both, and its dual sums its parts' marginals."""
+        from scipy.optimize import linprog
+
+        lp = self.lp
+        a, c, col_lb, col_ub = _elastic(lp)
+        a = a.tocsr()
+        equal = np.isclose(lp.lb, lp.ub)
+        upper = ~equal & np.isfinite(lp.ub)
+        lower = ~equal & np.isfinite(lp.lb) & (lp.lb > 0)
+        up_rows, low_rows, eq_rows = (np.flatnonzero(m) for m in (upper, lower, equal))
+        a_ub = sparse.vstack([a[up_rows], -a[low_rows]]).tocsr()
+        b_ub = np.concatenate([lp.ub[up_rows], -lp.lb[low_rows]])
+        res = linprog(
+            c,
+            A_ub=a_ub if a_ub.shape[0] else None,
+            b_ub=b_ub if a_ub.shape[0] else None,
+            A_eq=a[eq_rows] if len(eq_rows) else None,
+            b_eq=lp.lb[eq_rows] if len(eq_rows) else None,
+            bounds=np.stack([col_lb, col_ub], axis=1),
+            method="highs-ds",
+        )
+        if res.status != 0:
+            return None
+        nx, ny = len(lp.cand), len(lp.prefs)
+        self.last = (res.x[:nx], float(res.x[nx + ny :].sum()))
+        duals = np.zeros(a.shape[0])
+        if a_ub.shape[0]:
+            marginals = res.ineqlin.marginals
+            duals[up_rows] += marginals[: len(up_rows)]
+            duals[low_rows] -= marginals[len(up_rows) :]
+        if len(eq_rows):
+            duals[eq_rows] += res.eqlin.marginals
+        return duals
+
+    def add(self, pairs: np.ndarray) -> None:
+        self.lp = _branch_lp(self.inp, np.concatenate([self.lp.cand, pairs]), self.weights)
+
+    def solution(self) -> tuple[np.ndarray, float]:
+        """The last LP's value of each candidate pair, and the sum of its slacks."""
+        return self.last
+
+
+class _HighsPricing:
+    """One HiGHS model kept across rounds (highspy): added pairs become new columns and the
+    next solve starts from the last basis, instead of solving the whole LP again."""
+
+    def __init__(self, inp: SolverInput, weights: SolverWeights, lp: _BranchLP) -> None:
+        import highspy
+
+        self.inp, self.weights, self.lp = inp, weights, lp
+        a, c, col_lb, col_ub = _elastic(lp)
+        model = highspy.HighsLp()
+        model.num_col_, model.num_row_ = a.shape[1], a.shape[0]
+        model.col_cost_, model.col_lower_, model.col_upper_ = c, col_lb, col_ub
+        model.row_lower_, model.row_upper_ = lp.lb, lp.ub
+        model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        model.a_matrix_.start_ = a.indptr
+        model.a_matrix_.index_ = a.indices
+        model.a_matrix_.value_ = a.data
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.setOptionValue("solver", "simplex")
+        self.highs.passModel(model)
+        self.optimal = highspy.HighsModelStatus.kOptimal
+        # Columns: the first candidates, the prefectures' excess, the slacks, then added pairs.
+        self.first, self.extra = len(lp.cand), a.shape[1] - len(lp.cand)
+
+    def duals(self) -> np.ndarray | None:
+        self.highs.run()
+        if self.highs.getModelStatus() != self.optimal:
+            return None
+        return np.asarray(self.highs.getSolution().row_dual)
+
+    def solution(self) -> tuple[np.ndarray, float]:
+        """The last LP's value of each candidate pair, and the sum of its slacks."""
+        x = np.asarray(self.highs.getSolution().col_value)
+        ny = len(self.lp.prefs)
+        pairs = np.concatenate([x[: self.first], x[self.first + self.extra :]])
+        return pairs, float(x[self.first + ny : self.first + self.extra].sum())
+
+    def add(self, pairs: np.ndarray) -> None:
+        """The pairs as columns: a 1 in the branch's, the village's, the unit target's and the
+        prefecture's rows, at the pair's cost."""
+        inp, lp = self.inp, self.lp
+        nb, nv, nu = len(inp.branches), len(inp.villages), len(inp.targets)
+        cost = sum(pair_terms(inp, pairs, self.weights).values())
+        unit = lp.unit_row[pairs[:, 0]]
+        rows = [pairs[:, 0], nb + pairs[:, 1], nb + nv + nu + lp.v_pref[pairs[:, 1]]]
+        per_col = np.stack(rows, axis=1)
+        entries = [
+            np.sort(np.append(r, nb + nv + u)) if u >= 0 else r
+            for r, u in zip(per_col, unit, strict=True)
+        ]
+        starts = np.concatenate([[0], np.cumsum([len(e) for e in entries])[:-1]])
+        index = np.concatenate(entries)
+        n = len(pairs)
+        self.highs.addCols(
+            n, cost, np.zeros(n), np.ones(n), len(index), starts, index, np.ones(len(index))
+        )
+        self.lp = dataclasses.replace(lp, cand=np.concatenate([lp.cand, pairs]))
+
+
+def _pricing_engine() -> type:
+    """HiGHS's own Python package when installed (warm starts), else SciPy's copy of HiGHS."""
+    try:
+        import highspy  # noqa: F401
+    except ImportError:
+        return _ScipyPricing
+    return _HighsPricing
 
 
 def _price_excluded(
@@ -608,16 +700,20 @@ def solve_branches(
     rounds, proven = 0, k is None
     if prove and not proven:
         unit_km = _unit_km(inp)
+        pricing = _pricing_engine()(inp, weights, lp)
         while time.perf_counter() - started < time_limit:
-            duals = _row_duals(lp)
+            duals = pricing.duals()
             if duals is None:
                 break  # infeasible over the candidates: reported below
             rounds += 1
-            added = _price_excluded(inp, weights, lp, duals, unit_km, limit=5 * len(inp.villages))
+            added = _price_excluded(
+                inp, weights, pricing.lp, duals, unit_km, limit=5 * len(inp.villages)
+            )
             if not len(added):
                 proven = True
                 break
-            lp = _branch_lp(inp, np.concatenate([lp.cand, added]), weights)
+            pricing.add(added)
+        lp = _branch_lp(inp, pricing.lp.cand, weights)
     cand, terms, cost = lp.cand, lp.terms, lp.cost
     nx, ny, nb, nv = len(cand), len(lp.prefs), len(inp.branches), len(inp.villages)
     nu = len(inp.targets)
@@ -630,12 +726,14 @@ def solve_branches(
     # the LP (simplex) is exact and far faster than branch-and-bound; the MIP is the fallback
     # should a solution ever come back fractional.
     remaining = max(1.0, time_limit - (time.perf_counter() - started))
-    res = milp(
-        c,
-        constraints=constraint,
-        bounds=bounds,
-        options={"time_limit": remaining, "presolve": True},
-    )
+    res = _priced_solution(pricing) if proven and k is not None else None
+    if res is None:
+        res = milp(
+            c,
+            constraints=constraint,
+            bounds=bounds,
+            options={"time_limit": remaining, "presolve": True},
+        )
     if res.x is not None and not np.allclose(res.x[:nx], np.round(res.x[:nx]), atol=1e-6):
         res = milp(
             c,
@@ -697,6 +795,15 @@ def solve_branches(
     result.mip_gap = 0.0 if status == "optimal" else _gap(res)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _priced_solution(pricing: Any) -> Any:
+    """The last priced LP's vertex as the answer, when it used no slack and is 0/1 (it is the
+    optimum over every pair then); None sends the caller to solve the final set again."""
+    x, slack = pricing.solution()
+    if slack > 1e-9 or not np.allclose(x, np.round(x), atol=1e-9):
+        return None
+    return SimpleNamespace(x=np.round(x), status=0, message=_("最优(列生成)"))
 
 
 def _gap(res: Any) -> float | None:

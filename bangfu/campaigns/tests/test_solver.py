@@ -339,10 +339,16 @@ def _spread_case(seed: int) -> SolverInput:
     )
 
 
-def test_pricing_the_pairs_left_out_proves_the_optimum_over_every_pair() -> None:
+@pytest.mark.parametrize("engine", ["_HighsPricing", "_ScipyPricing"])
+def test_pricing_the_pairs_left_out_proves_the_optimum_over_every_pair(
+    engine: str, monkeypatch: Any
+) -> None:
     """Column generation: from a few candidates per unit, the LP's duals find every pair that
     could lower the cost, so the result equals the solve over all pairs (and without pricing
-    it does not always)."""
+    it does not always). Both engines: highspy's warm starts, and SciPy's HiGHS as fallback."""
+    from bangfu.campaigns import solver
+
+    monkeypatch.setattr(solver, "_pricing_engine", lambda: getattr(solver, engine))
     restricted_worse = 0
     for seed in range(8):
         inp = _spread_case(seed)
