@@ -489,7 +489,7 @@ class _ScipyPricing:
     def __init__(self, inp: SolverInput, weights: SolverWeights, lp: _BranchLP) -> None:
         self.inp, self.weights, self.lp = inp, weights, lp
 
-    def duals(self) -> np.ndarray | None:
+    def duals(self, seconds: float) -> np.ndarray | None:
         """The dual value per row; linprog takes one-sided rows, so each row is an equality,
         a ≤ row, a ≥ row (negated) or both, and its dual sums its parts' marginals."""
         from scipy.optimize import linprog
@@ -511,6 +511,7 @@ class _ScipyPricing:
             b_eq=lp.lb[eq_rows] if len(eq_rows) else None,
             bounds=np.stack([col_lb, col_ub], axis=1),
             method="highs-ds",
+            options={"time_limit": max(seconds, 0.1)},
         )
         if res.status != 0:
             return None
@@ -558,7 +559,8 @@ class _HighsPricing:
         # Columns: the first candidates, the prefectures' excess, the slacks, then added pairs.
         self.first, self.extra = len(lp.cand), a.shape[1] - len(lp.cand)
 
-    def duals(self) -> np.ndarray | None:
+    def duals(self, seconds: float) -> np.ndarray | None:
+        self.highs.setOptionValue("time_limit", max(seconds, 0.1))
         self.highs.run()
         if self.highs.getModelStatus() != self.optimal:
             return None
@@ -701,8 +703,10 @@ def solve_branches(
     if prove and not proven:
         unit_km = _unit_km(inp)
         pricing = _pricing_engine()(inp, weights, lp)
-        while time.perf_counter() - started < time_limit:
-            duals = pricing.duals()
+        # Pricing gets half the time; unproven by then, the candidates' optimum is the answer.
+        budget = started + time_limit / 2
+        while time.perf_counter() < budget:
+            duals = pricing.duals(budget - time.perf_counter())
             if duals is None:
                 break  # infeasible over the candidates: reported below
             rounds += 1

@@ -365,3 +365,6 @@ def test_pricing_the_pairs_left_out_proves_the_optimum_over_every_pair(
             unpriced.objective is None or unpriced.objective > everything.objective + 1e-6
         )
     assert restricted_worse, "the cases should need pricing"
+    # Out of time for pricing: the candidates' optimum, not claimed to be the overall one.
+    hurried = solve_branches(_spread_case(1), W, k=2, k_units=1, time_limit=0.0)
+    assert hurried.pricing_rounds == 0 and not hurried.proven_over_all_pairs
