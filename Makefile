@@ -49,6 +49,7 @@ test: install
 # Benchmarks (not part of the test run): one line per figure, also in var/bench/*.json.
 # Needs PostgreSQL on 127.0.0.1:5432; BENCH_ROWS=100000 for a quicker run.
 bench: install
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	$(BIN)/python -m bench.run
 
 lint: install
