@@ -172,6 +172,15 @@ class HouseholdIncome(BaseModel):
     transfer_income = models.DecimalField(
         _("转移性收入"), max_digits=12, decimal_places=2, default=0
     )
+    # A registry file gives net income per head, not by source: kept here whole, so the year's
+    # total is the file's figure and no source is made up.
+    unsourced_income = models.DecimalField(
+        _("未分来源的纯收入"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        help_text=_("导入建档立卡表的人均纯收入时,人均纯收入乘以人口数、减去已登记的分项收入。"),
+    )
 
     scope_region_path = "household__village__code"
 
@@ -193,7 +202,11 @@ class HouseholdIncome(BaseModel):
     @property
     def total(self) -> Decimal:
         return (
-            self.wage_income + self.production_income + self.property_income + self.transfer_income
+            self.wage_income
+            + self.production_income
+            + self.property_income
+            + self.transfer_income
+            + self.unsourced_income
         )
 
     def changelog_parent(self) -> Household:
