@@ -6,7 +6,6 @@ household list's export and the import, so a file goes out and comes back unchan
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -139,7 +138,7 @@ INCOME_COLUMNS = [
 INCOME_FIELDS = [c.field for c in INCOME_COLUMNS]
 HOUSEHOLD_FIELDS = [c.field for c in HOUSEHOLD_COLUMNS if c.field not in ("number", "village_name")]
 PERSON_FIELDS = [c.field for c in PERSON_COLUMNS]
-PERSONAL = {"id_number", "phone", "bank_account"}
+PERSONAL = {*Household.personal_fields, *Person.personal_fields}
 HOUSEHOLD_LIMITS = FieldLimits(Household, HOUSEHOLD_FIELDS[1:])
 PERSON_LIMITS = FieldLimits(Person, PERSON_FIELDS)
 GUARANTEES = ("food_ok", "clothing_ok", "education_ok", "medical_ok", "housing_ok", "water_ok")
@@ -373,18 +372,9 @@ class HouseholdLayout(Layout):
         for k, name, message in HOUSEHOLD_LIMITS.column_errors(columns):
             self._report([(name, message)], rows[accepted[k]], result)
             bad.add(k)
-        lifted = [
-            k
-            for k, (status, year) in enumerate(
-                zip(columns["status"], columns["exit_year"], strict=True)
-            )
-            if status == HouseholdStatus.LIFTED and not year
-        ]
-        for k in lifted:
-            self._report(
-                [("exit_year", _("已脱贫的户须填写脱贫年度。"))], rows[accepted[k]], result
-            )
-        bad.update(lifted)
+        for k, name, message in rules.check_exit_years(columns["status"], columns["exit_year"]):
+            self._report([(name, message)], rows[accepted[k]], result)
+            bad.add(k)
         if bad:
             keep = [k for k in range(len(accepted)) if k not in bad]
             accepted = [accepted[k] for k in keep]
@@ -504,32 +494,25 @@ class HouseholdLayout(Layout):
                 )
                 bad.add(k)
         valid = [k for k in given if k not in bad]
-        sexes = [""] * count
-        births: list[Any] = [None] * count
-        dates: dict[str, datetime.date] = {}  # a date per distinct birth date, not per person
-        for k in valid:
-            number = ids[k]
-            sexes[k] = "F" if number[16] in "02468" else "M"
-            born = number[6:14]
-            birth = dates.get(born)
-            if birth is None:
-                birth = dates[born] = datetime.date(int(born[:4]), int(born[4:6]), int(born[6:]))
-            births[k] = birth
-        for f, derived, label in (("sex", sexes, _("性别")), ("birth_date", births, _("出生日期"))):
-            column = values.get(f)
-            if column is None:
-                continue
-            for k in valid:
-                value = column[picked[k]]
-                if value and value != derived[k] and k not in bad:
-                    shown = Sex(derived[k]).label if f == "sex" else derived[k].isoformat()
-                    result.add_problem(
-                        rows[picked[k]],
-                        str(label),
-                        batch.cells[f][picked[k]],
-                        _("与身份证号码不符:号码显示为{value}。").format(value=shown),
-                    )
-                    bad.add(k)
+        if len(valid) == count:
+            sexes, births = rules.derive_from_ids(ids)
+        else:
+            keep = set(valid)
+            sexes, births = rules.derive_from_ids(
+                [n if k in keep else "" for k, n in enumerate(ids)]
+            )
+        if "sex" in values or "birth_date" in values:
+            for k, name, message in rules.check_identity(
+                sexes,
+                births,
+                pick(values["sex"]) if "sex" in values else None,
+                pick(values["birth_date"]) if "birth_date" in values else None,
+                valid,
+            ):
+                result.add_problem(
+                    rows[picked[k]], self._header(name), batch.cells[name][picked[k]], message
+                )
+                bad.add(k)
         taken = {k: registered[ids[k]] for k in valid if ids[k] in registered and k not in bad}
         if taken:
             writes.idle()  # the database is the caller's while no write runs
@@ -697,8 +680,12 @@ class HouseholdLayout(Layout):
             or any(getattr(household, f) != v for f, v in before.items())
         )
         problems = HOUSEHOLD_LIMITS.errors(household)
-        if household.status == HouseholdStatus.LIFTED and not household.exit_year:
-            problems.append(("exit_year", _("已脱贫的户须填写脱贫年度。")))
+        problems += [
+            (name, message)
+            for _k, name, message in rules.check_exit_years(
+                [household.status], [household.exit_year]
+            )
+        ]
         if problems:
             self._report(problems, first.number, result)
             return None
@@ -803,20 +790,13 @@ class HouseholdLayout(Layout):
                     _("与第{row}行的身份证号码重复。").format(row=first_row),
                 )
                 return None
-            for f, derived, label in (
-                ("sex", info.sex, _("性别")),
-                ("birth_date", info.birth_date, _("出生日期")),
-            ):
-                given = values.get(f)
-                if given and given != derived:
-                    shown = Sex(derived).label if f == "sex" else derived.isoformat()
-                    result.add_problem(
-                        row.number,
-                        str(label),
-                        row.cells.get(f),
-                        _("与身份证号码不符:号码显示为{value}。").format(value=shown),
-                    )
-                    return None
+            refused = rules.check_identity(
+                [info.sex], [info.birth_date], [values.get("sex")], [values.get("birth_date")]
+            )
+            for _k, name, message in refused:
+                result.add_problem(row.number, self._header(name), row.cells.get(name), message)
+            if refused:
+                return None
         person = by_id.get(number) if info else None
         if person is not None and person.household_id != household.pk:
             result.add_problem(
@@ -881,14 +861,9 @@ class HouseholdLayout(Layout):
             header = str(INCOME_COLUMNS[0].header)
             for row, reason in rules.apply_incomes(state.incomes, state.user, result):
                 result.add_problem(row, header, "", reason)
-        for row, n in state.new_heads.values():
-            if n != 1:
-                result.add_problem(
-                    row,
-                    str(_("与户主关系")),
-                    "",
-                    _("每户须有且只有一名户主,这一户有{n}名。").format(n=n),
-                )
+        new = list(state.new_heads.values())
+        for k, name, message in rules.check_heads([n for _row, n in new]):
+            result.add_problem(new[k][0], self._header(name), "", message)
         pks = list(state.touched)
         for start in range(0, len(pks), 5000):
             chunk = pks[start : start + 5000]
@@ -898,15 +873,8 @@ class HouseholdLayout(Layout):
                 .annotate(n=Count("pk"))
                 .values_list("household_id", "n")
             )
-            for pk in chunk:
-                n = counts.get(pk, 0)
-                if n != 1:
-                    result.add_problem(
-                        state.touched[pk],
-                        str(_("与户主关系")),
-                        "",
-                        _("每户须有且只有一名户主,这一户有{n}名。").format(n=n),
-                    )
+            for k, name, message in rules.check_heads([counts.get(pk, 0) for pk in chunk]):
+                result.add_problem(state.touched[chunk[k]], self._header(name), "", message)
 
     def _note_incomes(
         self, values: dict[str, list], picked: list[tuple[int, int]], state: _State
@@ -918,6 +886,10 @@ class HouseholdLayout(Layout):
             if per_head[i] is not None:
                 year = (years[i] if years else None) or state.year
                 state.incomes[values["number"][i]] = rules.IncomeRow(row, per_head[i], year)
+
+    def _header(self, name: str) -> str:
+        """The header of the column holding a field."""
+        return next((str(c.header) for c in self.all_columns() if c.field == name), name)
 
     def _report(self, problems: list[tuple[str, str]], row: int, result: ImportResult) -> None:
         by_field = {c.field: str(c.header) for c in self.all_columns()}

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bangfu.orgs.choices import Sex
+from bangfu.registry import idnumber
 from bangfu.registry.choices import HouseholdStatus
 
 Refusal = tuple[int, str, str]  # (row index, model field, message)
@@ -59,9 +60,9 @@ def check_heads(heads: Sequence[int]) -> list[Refusal]:
 
 
 def derive_from_ids(numbers: Sequence[str]) -> tuple[list[str], list[datetime.date | None]]:
-    """The sex and birth date each valid, normalised 18-digit ID number gives (GB 11643:
-    the 17th digit is odd for men; digits 7–14 are the birth date); '' and None for a blank.
-    One date object per distinct birth date, not per person."""
+    """The sex and birth date each valid, normalised 18-digit ID number gives (digits 7–14
+    are the birth date); '' and None for a blank. `idnumber.parse` reads one number the same
+    way; this reads a batch, one date object per distinct birth date, not per person."""
     sexes: list[str] = []
     births: list[datetime.date | None] = []
     dates: dict[str, datetime.date] = {}
@@ -70,7 +71,7 @@ def derive_from_ids(numbers: Sequence[str]) -> tuple[list[str], list[datetime.da
             sexes.append("")
             births.append(None)
             continue
-        sexes.append(Sex.FEMALE if number[16] in "02468" else Sex.MALE)
+        sexes.append(idnumber.sex_of(number))
         born = number[6:14]
         birth = dates.get(born)
         if birth is None:
@@ -99,7 +100,6 @@ def check_identity(
                     sex=Sex(derived_sexes[k]).label
                 )
                 found.append((k, "sex", message))
-                continue
         if births is not None:
             birth = births[k]
             if birth and derived_births[k] and birth != derived_births[k]:
