@@ -858,9 +858,8 @@ class HouseholdLayout(Layout):
             state.first_load.end()
             state.first_load = None
         if state.incomes:
-            header = str(INCOME_COLUMNS[0].header)
-            for row, reason in rules.apply_incomes(state.incomes, state.user, result):
-                result.add_problem(row, header, "", reason)
+            for row, name, reason in rules.apply_incomes(state.incomes, state.user, result):
+                result.add_problem(row, self._header(name), "", reason)
         new = list(state.new_heads.values())
         for k, name, message in rules.check_heads([n for _row, n in new]):
             result.add_problem(new[k][0], self._header(name), "", message)

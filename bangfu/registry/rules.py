@@ -27,6 +27,8 @@ from bangfu.registry.choices import HouseholdStatus
 Refusal = tuple[int, str, str]  # (row index, model field, message)
 
 CENT = Decimal("0.01")
+MAX_PER_HEAD = 1_000_000  # yuan a year: the stored total (12 digits) holds any household's
+FIRST_YEAR = 1949
 
 # --- A lifted household names the year it was lifted out ---------------------------------
 
@@ -132,18 +134,45 @@ class IncomeRow:
     year: int
 
 
-def apply_incomes(incomes: dict[str, IncomeRow], user: Any, result: Any) -> list[tuple[int, str]]:
+def check_incomes(incomes: Sequence[IncomeRow]) -> list[Refusal]:
+    """Per-head incomes that cannot be a year's income: negative, too large to keep, or for
+    a year before the registry or after this one."""
+    found: list[Refusal] = []
+    last = registry_year() + 1
+    for k, given in enumerate(incomes):
+        if not 0 <= given.per_head < MAX_PER_HEAD:
+            found.append(
+                (k, "per_head_income", _("人均纯收入应在0到{n}元之间。").format(n=MAX_PER_HEAD))
+            )
+        if not FIRST_YEAR <= given.year <= last:
+            found.append(
+                (
+                    k,
+                    "income_year",
+                    _("收入年度应在{first}到{last}之间。").format(first=FIRST_YEAR, last=last),
+                )
+            )
+    return found
+
+
+def apply_incomes(
+    incomes: dict[str, IncomeRow], user: Any, result: Any
+) -> list[tuple[int, str, str]]:
     """Record each household's (by number) per-head income as its net income for the year:
     per head × the people registered, the part not already registered by source kept as
-    unsourced income. Counted in `result`; gives (row, reason) for those it refuses (a figure
-    below what is registered by source)."""
+    unsourced income. Counted in `result`; gives (row, field, reason) for those it refuses
+    (`check_incomes`, or a figure below what is registered by source)."""
     from django.db.models import Count, prefetch_related_objects
 
     from bangfu.core.changelog import record_bulk, serialize_instance
     from bangfu.registry.models import Household, HouseholdIncome, Person
 
     numbers = list(incomes)
-    refused: list[tuple[int, str]] = []
+    refused: list[tuple[int, str, str]] = []
+    for k, name, message in check_incomes([incomes[n] for n in numbers]):
+        refused.append((incomes[numbers[k]].row, name, message))
+    if refused:
+        return refused
     to_create, to_update, unchanged = [], [], 0
     for start in range(0, len(numbers), 5000):
         chunk = numbers[start : start + 5000]
@@ -183,6 +212,7 @@ def apply_incomes(incomes: dict[str, IncomeRow], user: Any, result: Any) -> list
                 refused.append(
                     (
                         given.row,
+                        "per_head_income",
                         _(
                             "低于该户{year}年已登记的分项收入:人均{amount}元。请核对或先修改分项收入。"
                         ).format(year=given.year, amount=(sourced / n).quantize(CENT)),

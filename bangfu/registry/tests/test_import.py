@@ -657,3 +657,14 @@ def test_a_file_without_the_identification_year_takes_the_import_year(tmp_path, 
     run(xlsx(tmp_path, [row()], headers=headers, name="third.xlsx"), world.users["office"])
     household.refresh_from_db()
     assert household.identified_year == 2014
+
+
+def test_an_impossible_income_or_income_year_is_refused_with_its_column(tmp_path, world):
+    headers = [*HEADERS, "人均纯收入", "收入年度"]
+    rows = [
+        row(人均纯收入=-5, 收入年度=2016),
+        row(number="5205241162140102", id_number=ident(103), 人均纯收入=3000, 收入年度=20160),
+    ]
+    result = run(xlsx(tmp_path, rows, headers=headers), world.users["office"])
+    assert [(p.row, p.column) for p in result.problems] == [(2, "人均纯收入"), (3, "收入年度")]
+    assert not result.committed and not HouseholdIncome.objects.exists()
