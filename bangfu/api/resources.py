@@ -258,6 +258,7 @@ RESOURCES: list[Resource] = [
             "production_income",
             "property_income",
             "transfer_income",
+            "unsourced_income",
         ],
         filterset_fields=["household", "year"],
         keys={"household": "number"},

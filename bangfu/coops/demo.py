@@ -26,7 +26,7 @@ from bangfu.geo.models import VillageYear
 from bangfu.ledger.choices import FundSource
 from bangfu.orgs.choices import Sex
 from bangfu.registry.choices import HouseholdStatus
-from bangfu.registry.models import Household, HouseholdIncome, Person
+from bangfu.registry.models import Household, Person
 
 DIGUTUN = "520623205210"
 COOP_NAME = "石阡县地古屯中华蜂养殖专业合作社"
@@ -40,7 +40,7 @@ PAID_ON = datetime.date(2017, 1, 20)
 
 def build_coop(b: Any) -> Cooperative | None:
     """Add the cooperative to a scenario being built (`b` is demo.scenario's _Builder)."""
-    from bangfu.demo.scenario import CAMPAIGN_YEAR, _bulk
+    from bangfu.demo.scenario import CAMPAIGN_YEAR
 
     village = b.village_by_code.get(DIGUTUN)
     if village is None:
@@ -59,14 +59,7 @@ def build_coop(b: Any) -> Cooperative | None:
         household.status, household.exit_year = HouseholdStatus.POOR, None
         new.append(household)
     _name_tan_shiyuan(b, new)
-    _bulk(Household, new)
-    people = []
-    for household in new:
-        for person in b.people_of[id(household)]:
-            person.household = household
-            people.append(person)
-    _bulk(Person, people)
-    _bulk(HouseholdIncome, [b.income(h) for h in new])
+    b.save_households(new)
     VillageYear.objects.filter(village_id=village.region_id, year=CAMPAIGN_YEAR).update(
         poor_households=Greatest(F("poor_households"), village_households(village.region_id)),
         poor_population=Greatest(F("poor_population"), village_people(village.region_id)),

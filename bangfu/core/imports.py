@@ -130,6 +130,10 @@ class ImportResult:
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     committed: bool = False
+    # Headers of the file's columns the layout does not read: said, not silently dropped.
+    ignored_columns: list[str] = field(default_factory=list)
+    # What the run assumed (a default for a column the file leaves out), shown with the counts.
+    notes: list[str] = field(default_factory=list)
 
     def add_problem(self, row: int, column: str, value: Any, reason: str) -> None:
         self.problem_count += 1
@@ -153,6 +157,8 @@ class ImportResult:
             "problem_count": self.problem_count,
             "problems": [p.as_dict() for p in self.problems],
             "committed": self.committed,
+            "ignored_columns": self.ignored_columns,
+            "notes": self.notes,
         }
 
 
@@ -402,11 +408,15 @@ class _Found(ImportResult):
         """What was found since the last take (this object starts afresh)."""
         taken = _Found()
         taken.rows, taken.found, taken.problem_count = self.rows, self.found, self.problem_count
+        taken.ignored_columns, taken.notes = self.ignored_columns, self.notes
         self.rows, self.found, self.problem_count = 0, [], 0
+        self.ignored_columns, self.notes = [], []
         return taken
 
     def replay(self, result: ImportResult) -> None:
         result.rows += self.rows
+        result.ignored_columns.extend(self.ignored_columns)
+        result.notes.extend(self.notes)
         for problem in self.found:
             result.add_problem(*problem)
         result.problem_count += self.problem_count - len(self.found)
@@ -475,6 +485,9 @@ class Layout(ABC):
     title: str = ""
     model: type[models.Model]
     columns: Sequence[Column] = ()
+    # Columns a file may carry that the import takes but the export and template leave out
+    # (a real registry file's per-head income, which the model keeps per year elsewhere).
+    extra_columns: Sequence[Column] = ()
     batch_size: int = 5000
     sheet_name: str = "data"
     columnar: bool = False
@@ -495,13 +508,8 @@ class Layout(ABC):
             for i, h in enumerate(table.headers)
             if h in by_header
         ]
-        present = {c.field for _i, c, _r in positions}
-        missing = [str(c.header) for c in self.columns if c.required and c.field not in present]
-        if missing:
-            raise SpreadsheetError(
-                _("缺少必填列:{names}。请使用下载的模板。").format(names="、".join(missing))
-            )
-        headers = {c.field: str(c.header) for c in self.columns}
+        self._check_headers(table.headers, {c.field for _i, c, _r in positions}, result)
+        headers = {c.field: str(c.header) for c in self.all_columns()}
         required = _("必填,不能为空。")
         batch: list[ParsedRow] = []
         for number, cells in table.rows:
@@ -540,15 +548,10 @@ class Layout(ABC):
             column = by_header.get(h)
             if column is not None and all(column.field != c.field for _i, c in positions):
                 positions.append((i, column))
-        present = {c.field for _i, c in positions}
-        missing = [str(c.header) for c in self.columns if c.required and c.field not in present]
-        if missing:
-            raise SpreadsheetError(
-                _("缺少必填列:{names}。请使用下载的模板。").format(names="、".join(missing))
-            )
+        self._check_headers(table.headers, {c.field for _i, c in positions}, result)
         if not positions:
             return
-        headers = {c.field: str(c.header) for c in self.columns}
+        headers = {c.field: str(c.header) for c in self.all_columns()}
         readers = {c.field: c.reader() for _i, c in positions}
         picks = [i for i, _c in positions]
         for chunk in column_chunks(path, table, picks, self.batch_size):
@@ -568,6 +571,28 @@ class Layout(ABC):
                 batch = batch.take([j for j in range(len(numbers)) if j not in bad])
             if batch.numbers:
                 yield batch
+
+    def all_columns(self) -> list[Column]:
+        """The columns an import reads: the layout's and its extra columns."""
+        return [*self.columns, *self.extra_columns]
+
+    def _check_headers(self, headers: list[str], present: set[str], result: ImportResult) -> None:
+        """Refuse a file without a required column; name the columns the import will not read
+        (unknown, or a second column for the same field) in the run's report."""
+        missing = [str(c.header) for c in self.columns if c.required and c.field not in present]
+        if missing:
+            raise SpreadsheetError(
+                _("缺少必填列:{names}。请使用下载的模板。").format(names="、".join(missing))
+            )
+        by_header = self.header_aliases()
+        seen: set[str] = set()
+        for h in headers:
+            column = by_header.get(h)
+            if column is None or column.field in seen:
+                if h:
+                    result.ignored_columns.append(h)
+            else:
+                seen.add(column.field)
 
     def run(
         self,
@@ -658,7 +683,7 @@ class Layout(ABC):
         aliases: dict[str, Column] = {}
         for language in ("zh-hans", "en"):
             with translation.override(language):
-                for column in self.columns:
+                for column in self.all_columns():
                     aliases.setdefault(header_key(str(column.header)), column)
         return aliases
 
@@ -687,7 +712,7 @@ class Layout(ABC):
         """The template: the header, an example row, and a sheet explaining every column."""
         explain = [
             [str(c.header), _("必填") if c.required else _("选填"), str(c.help), c.allowed()]
-            for c in self.columns
+            for c in self.all_columns()
         ]
         return [
             SheetSpec(

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from bangfu.core.models import Job
@@ -59,37 +59,73 @@ def start(job_id: int) -> None:
 
 
 def run(job_id: int) -> Job:
-    """Run a queued job to its end, recording progress, result or the error."""
+    """Run a queued job to its end, recording progress, result or the error.
+
+    The job's work and its result are one transaction: a process killed at any moment leaves
+    either nothing written (the job stays "running" until it is seen to be stale, and says
+    nothing was written) or everything written and the job done, never data without its
+    outcome. Progress and heartbeat go through a second connection where the database lets
+    two writers work at once (PostgreSQL), so the page sees them while the work runs.
+    """
     job = Job.objects.get(pk=job_id)
     if job.state != Job.State.QUEUED:
         return job
     func = _KINDS[job.kind]
     now = timezone.now()
     Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING, started=now, heartbeat=now)
-    last = [0.0]
-
-    def progress(done: int, total: int) -> None:
-        if time.monotonic() - last[0] < 0.5 and done < total:
-            return
-        last[0] = time.monotonic()
-        Job.objects.filter(pk=job.pk).update(progress=done, total=total, heartbeat=timezone.now())
-
+    reporter = _ProgressReporter(job.pk)
     try:
         from bangfu.core.changelog import change_context
 
-        with change_context(user=job.user):
-            result = func(job, progress)
+        with transaction.atomic(), change_context(user=job.user):
+            result = func(job, reporter)
+            Job.objects.filter(pk=job.pk).update(
+                state=Job.State.SUCCEEDED,
+                finished=timezone.now(),
+                result=result,
+                progress=result.get("rows", 0) if isinstance(result, dict) else 0,
+            )
     except Exception as e:
         logger.exception("job %s failed", job.pk)
         Job.objects.filter(pk=job.pk).update(
             state=Job.State.FAILED, finished=timezone.now(), message=str(e)[:500]
         )
-    else:
-        Job.objects.filter(pk=job.pk).update(
-            state=Job.State.SUCCEEDED,
-            finished=timezone.now(),
-            result=result,
-            progress=result.get("rows", 0) if isinstance(result, dict) else 0,
-        )
+    finally:
+        reporter.close()
     job.refresh_from_db()
     return job
+
+
+class _ProgressReporter:
+    """progress(done, total) for a running job, at most twice a second.
+
+    Written outside the job's transaction on a connection of its own when the database
+    allows a second writer (PostgreSQL); SQLite has one writer, the job itself, so there the
+    figures go into the job's transaction and show when it ends."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self.last = 0.0
+        self.side: Any = None
+        if connections["default"].vendor == "postgresql":
+            self.side = connections.create_connection("default")
+
+    def __call__(self, done: int, total: int) -> None:
+        if time.monotonic() - self.last < 0.5 and done < total:
+            return
+        self.last = time.monotonic()
+        if self.side is None:
+            Job.objects.filter(pk=self.job_id).update(
+                progress=done, total=total, heartbeat=timezone.now()
+            )
+            return
+        table = Job._meta.db_table
+        with self.side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET progress = %s, total = %s, heartbeat = %s WHERE id = %s",
+                [done, total, timezone.now(), self.job_id],
+            )
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()

@@ -849,20 +849,26 @@ class _Builder:
         per_branch = [1] * len(self.branches)
         for _ in range(self.target["households_helped"] - len(self.branches)):
             per_branch[self.rng.randrange(len(self.branches))] += 1
-        households, people, incomes = [], [], []
+        households = []
         for b, n in zip(self.branches, per_branch, strict=True):
             for _ in range(n):
-                h, members = self.household(b.village)
+                h, _members = self.household(b.village)
                 b.households.append(h)
                 households.append(h)
-                people.extend(members)
+        self.save_households(households)
+
+    def save_households(self, households: list[Household]) -> None:
+        """Store households made by `household()` with their people and income, and count
+        them: every stage that adds households (the cooperative's too) goes through here, so
+        the printed counts are what was stored."""
         _bulk(Household, households)
+        people = []
         for h in households:
             for p in self.people_of[id(h)]:
                 p.household = h
-            incomes.append(self.income(h))
+                people.append(p)
         _bulk(Person, people)
-        _bulk(HouseholdIncome, incomes)
+        _bulk(HouseholdIncome, [self.income(h) for h in households])
         self.count("households", len(households))
         self.count("people", len(people))
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bangfu.core.forms import BaseModelForm, BootstrapMixin
 from bangfu.geo.forms import VillageField
+from bangfu.registry import rules
 from bangfu.registry.choices import FactSource, PovertyCause, Relation
 from bangfu.registry.models import (
     SOURCE_FACTS,
@@ -94,8 +95,8 @@ class BasePeopleFormSet(forms.BaseInlineFormSet):
                 if number in numbers:
                     form.add_error("id_number", _("同一户中身份证号码重复。"))
                 numbers.add(number)
-        if heads != 1:
-            raise forms.ValidationError(_("每户须有且只有一名户主,现在有{n}名。").format(n=heads))
+        for _k, _field, message in rules.check_heads([heads]):
+            raise forms.ValidationError(message)
 
 
 PeopleFormSet = forms.inlineformset_factory(

@@ -6,7 +6,6 @@ household list's export and the import, so a file goes out and comes back unchan
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ from bangfu.core.personal import can_see_personal_data, mask
 from bangfu.geo.choices import Level
 from bangfu.geo.models import Region
 from bangfu.orgs.choices import Sex
-from bangfu.registry import first_load, idnumber
+from bangfu.registry import first_load, idnumber, rules
 from bangfu.registry.choices import (
     Disability,
     Education,
@@ -71,7 +70,13 @@ HOUSEHOLD_COLUMNS = [
     ),
     Column(H("所在村"), "village_name", help=H("仅供核对,导入时以村代码为准。"), example="宝山村"),
     Column(H("贫困户属性"), "attribute", choices=HouseholdAttribute, required=True),
-    Column(H("识别年度"), "identified_year", normalize.integer, required=True, example=2014),
+    Column(
+        H("识别年度"),
+        "identified_year",
+        normalize.integer,
+        help=H("可不填:新户按导入的年度登记,已登记的户保留原来的识别年度。"),
+        example=2014,
+    ),
     Column(H("主要致贫原因"), "main_cause", choices=PovertyCause, required=True),
     Column(H("其他致贫原因"), "other_causes", choices=PovertyCause, many=True),
     Column(H("住房安全"), "housing", choices=HousingSafety),
@@ -112,9 +117,28 @@ PERSON_COLUMNS = [
     Column(H("参加城乡居民基本养老保险"), "pension_insurance", normalize.boolean, example="是"),
     Column(H("参加大病保险"), "serious_illness_insurance", normalize.boolean, example="否"),
 ]
+# What real registry files carry besides the layout: taken on import, not exported (the
+# household's income per year has its own table; see rules.apply_incomes).
+INCOME_COLUMNS = [
+    Column(
+        H("人均纯收入"),
+        "per_head_income",
+        normalize.decimal,
+        help=H("元/人·年;乘以该户人口数,记为该户当年的纯收入。"),
+        example=3600,
+    ),
+    Column(
+        H("收入年度"),
+        "income_year",
+        normalize.integer,
+        help=H("人均纯收入的年度;可不填,按导入的年度。"),
+        example=2016,
+    ),
+]
+INCOME_FIELDS = [c.field for c in INCOME_COLUMNS]
 HOUSEHOLD_FIELDS = [c.field for c in HOUSEHOLD_COLUMNS if c.field not in ("number", "village_name")]
 PERSON_FIELDS = [c.field for c in PERSON_COLUMNS]
-PERSONAL = {"id_number", "phone", "bank_account"}
+PERSONAL = {*Household.personal_fields, *Person.personal_fields}
 HOUSEHOLD_LIMITS = FieldLimits(Household, HOUSEHOLD_FIELDS[1:])
 PERSON_LIMITS = FieldLimits(Person, PERSON_FIELDS)
 GUARANTEES = ("food_ok", "clothing_ok", "education_ok", "medical_ok", "housing_ok", "water_ok")
@@ -184,7 +208,10 @@ class _State:
     # among their rows). They may not be in the database yet (their writes run behind).
     new_heads: dict[str, tuple[int, int]] = field(default_factory=dict)
     started: bool = False
+    noted: bool = False  # the report says which defaults the run took
     created: set[str] = field(default_factory=set)  # numbers of the households written
+    year: int = 0  # the import's year: the default of the year columns a file leaves out
+    incomes: dict[str, rules.IncomeRow] = field(default_factory=dict)  # number → its income
     first_load: first_load.FirstLoad | None = None  # the registry was empty: see first_load
 
 
@@ -224,6 +251,7 @@ class HouseholdLayout(Layout):
     title = gettext_lazy("贫困户及家庭成员")
     model = Household
     columns = [*HOUSEHOLD_COLUMNS, *PERSON_COLUMNS]
+    extra_columns = INCOME_COLUMNS
     sheet_name = "registry"
     columnar = True
     batch_size = 50000
@@ -237,6 +265,7 @@ class HouseholdLayout(Layout):
             },
             can_add=user.has_perm("registry.add_household")
             and user.has_perm("registry.add_person"),
+            year=rules.registry_year(),
         )
 
     # --- import ----------------------------------------------------------------------------
@@ -273,19 +302,25 @@ class HouseholdLayout(Layout):
         count = len(numbers)
         first = dict(zip(reversed(numbers), range(count - 1, -1, -1), strict=True))
         fields = [f for f in HOUSEHOLD_FIELDS if f in values]
-        raw = [batch.cells[f] for f in ["number", *fields]]
+        agree = fields + [f for f in INCOME_FIELDS if f in values]  # one value per household
+        if not state.noted and "identified_year" not in values:
+            state.noted = True
+            result.notes.append(
+                _("文件没有“识别年度”列:新户按导入的年度{year}年登记。").format(year=state.year)
+            )
+        raw = [batch.cells[f] for f in ["number", *agree]]
         if len(set(zip(*raw, strict=True))) != len(first):
             for i in range(count):
                 j = first[numbers[i]]
                 if j != i:
-                    self._same_household(batch.row(i), batch.row(j), fields, result)
+                    self._same_household(batch.row(i), batch.row(j), agree, result)
         existing = found.households | {n for n in first if n in state.new_heads}
         for what in ("created", "updated", "unchanged"):
             result.count(what, str(_("贫困户")), 0)
             result.count(what, str(_("家庭成员")), 0)
         new = sorted(i for number, i in first.items() if number not in existing)
         if new:
-            self._create(batch, new, fields, state, result, writes, found.people)
+            self._create(batch, new, fields, agree, state, result, writes, found.people)
         if existing:
             writes.idle()  # the earlier batches' writes are in: read and write row by row
             self._apply_rows(
@@ -297,6 +332,7 @@ class HouseholdLayout(Layout):
         batch: ColumnBatch,
         firsts: list[int],
         fields: list[str],
+        agree: list[str],
         state: _State,
         result: ImportResult,
         writes: bulk.BackgroundWrites,
@@ -306,7 +342,7 @@ class HouseholdLayout(Layout):
         and handed to `writes` (COPY on PostgreSQL), no model instance per row."""
         values, rows = batch.values, batch.numbers
         accepted: list[int] = []
-        signatures = _signatures([[values[f][i] for i in firsts] for f in fields])
+        signatures = _signatures([[values[f][i] for i in firsts] for f in agree])
         for i, signature in zip(firsts, signatures, strict=True):
             number = values["number"][i]
             seen = state.households.get(number)
@@ -331,23 +367,14 @@ class HouseholdLayout(Layout):
                 result.add_problem(rows[i], str(_("户编号")), number, _("您没有新增贫困户的权限。"))
                 continue
             accepted.append(i)
-        columns = self._household_columns(values, accepted, fields, state.villages)
+        columns = self._household_columns(values, accepted, fields, state)
         bad: set[int] = set()
         for k, name, message in HOUSEHOLD_LIMITS.column_errors(columns):
             self._report([(name, message)], rows[accepted[k]], result)
             bad.add(k)
-        lifted = [
-            k
-            for k, (status, year) in enumerate(
-                zip(columns["status"], columns["exit_year"], strict=True)
-            )
-            if status == HouseholdStatus.LIFTED and not year
-        ]
-        for k in lifted:
-            self._report(
-                [("exit_year", _("已脱贫的户须填写脱贫年度。"))], rows[accepted[k]], result
-            )
-        bad.update(lifted)
+        for k, name, message in rules.check_exit_years(columns["status"], columns["exit_year"]):
+            self._report([(name, message)], rows[accepted[k]], result)
+            bad.add(k)
         if bad:
             keep = [k for k in range(len(accepted)) if k not in bad]
             accepted = [accepted[k] for k in keep]
@@ -367,6 +394,8 @@ class HouseholdLayout(Layout):
         for number, i in zip(columns["number"], accepted, strict=True):
             state.new_heads[number] = (rows[i], head_rows.get(number, 0))
         state.created.update(columns["number"])
+        if "per_head_income" in values:
+            self._note_incomes(values, [(i, rows[i]) for i in accepted], state)
         numbers = people.pop("_number")
         county = dict(zip(columns["number"], columns["county_code"], strict=True))
         people["county_code"] = [county[n] for n in numbers]
@@ -381,9 +410,10 @@ class HouseholdLayout(Layout):
         values: dict[str, list],
         accepted: list[int],
         fields: list[str],
-        villages: dict[str, tuple[int, str]],
+        state: _State,
     ) -> dict[str, list]:
         """New households' field values (attribute name → one per household)."""
+        villages = state.villages
         columns: dict[str, list] = {"number": [values["number"][i] for i in accepted]}
         for f in fields:
             column = [values[f][i] for i in accepted]
@@ -399,7 +429,11 @@ class HouseholdLayout(Layout):
             elif f in ("housing", "status"):
                 default = Household._meta.get_field(f).get_default()
                 column = [default if v is None else v for v in column]
+            elif f == "identified_year" and None in column:
+                column = [state.year if v is None else v for v in column]
             columns[f] = column
+        if "identified_year" not in columns:
+            columns["identified_year"] = [state.year] * len(accepted)
         codes = [values["village"][i] for i in accepted]
         columns = _defaults(Household, columns, len(accepted))
         columns.pop("village_id", None)
@@ -460,32 +494,25 @@ class HouseholdLayout(Layout):
                 )
                 bad.add(k)
         valid = [k for k in given if k not in bad]
-        sexes = [""] * count
-        births: list[Any] = [None] * count
-        dates: dict[str, datetime.date] = {}  # a date per distinct birth date, not per person
-        for k in valid:
-            number = ids[k]
-            sexes[k] = "F" if number[16] in "02468" else "M"
-            born = number[6:14]
-            birth = dates.get(born)
-            if birth is None:
-                birth = dates[born] = datetime.date(int(born[:4]), int(born[4:6]), int(born[6:]))
-            births[k] = birth
-        for f, derived, label in (("sex", sexes, _("性别")), ("birth_date", births, _("出生日期"))):
-            column = values.get(f)
-            if column is None:
-                continue
-            for k in valid:
-                value = column[picked[k]]
-                if value and value != derived[k] and k not in bad:
-                    shown = Sex(derived[k]).label if f == "sex" else derived[k].isoformat()
-                    result.add_problem(
-                        rows[picked[k]],
-                        str(label),
-                        batch.cells[f][picked[k]],
-                        _("与身份证号码不符:号码显示为{value}。").format(value=shown),
-                    )
-                    bad.add(k)
+        if len(valid) == count:
+            sexes, births = rules.derive_from_ids(ids)
+        else:
+            keep = set(valid)
+            sexes, births = rules.derive_from_ids(
+                [n if k in keep else "" for k, n in enumerate(ids)]
+            )
+        if "sex" in values or "birth_date" in values:
+            for k, name, message in rules.check_identity(
+                sexes,
+                births,
+                pick(values["sex"]) if "sex" in values else None,
+                pick(values["birth_date"]) if "birth_date" in values else None,
+                valid,
+            ):
+                result.add_problem(
+                    rows[picked[k]], self._header(name), batch.cells[name][picked[k]], message
+                )
+                bad.add(k)
         taken = {k: registered[ids[k]] for k in valid if ids[k] in registered and k not in bad}
         if taken:
             writes.idle()  # the database is the caller's while no write runs
@@ -563,6 +590,13 @@ class HouseholdLayout(Layout):
         for h in households.values():
             state.touched.setdefault(h.pk, groups[h.number][0].number)
             state.new_heads.pop(h.number, None)  # its heads are counted in the database
+            first = groups[h.number][0]
+            if first.values.get("per_head_income") is not None:
+                state.incomes[h.number] = rules.IncomeRow(
+                    first.number,
+                    first.values["per_head_income"],
+                    first.values.get("income_year") or state.year,
+                )
         self._people(groups, households, state, result, changes)
         record_bulk(changes, state.user)
 
@@ -577,10 +611,11 @@ class HouseholdLayout(Layout):
     ) -> Household | None:
         first = rows[0]
         fields = [f for f in HOUSEHOLD_FIELDS if f in first.values]
-        signature = _signature([first.values.get(f) for f in fields])
+        agree = fields + [f for f in INCOME_FIELDS if f in first.values]
+        signature = _signature([first.values.get(f) for f in agree])
         seen = state.households.get(number)
         for row in rows[1:]:
-            self._same_household(row, first, fields, result)
+            self._same_household(row, first, agree, result)
         if seen is not None and seen[1] != signature:
             result.add_problem(
                 first.number,
@@ -605,7 +640,7 @@ class HouseholdLayout(Layout):
                     first.number, str(_("户编号")), number, _("您没有新增贫困户的权限。")
                 )
                 return None
-            household = Household(number=number)
+            household = Household(number=number, identified_year=state.year)
         elif current.pk not in changeable:
             result.add_problem(
                 first.number, str(_("户编号")), number, _("该户不在您的管辖范围内,不能修改。")
@@ -635,6 +670,8 @@ class HouseholdLayout(Layout):
                 setattr(household, f, False)
             elif value is None and f in ("housing", "status", "phone", "bank_account"):
                 setattr(household, f, Household._meta.get_field(f).get_default())
+            elif value is None and f == "identified_year":
+                continue  # left blank: the year it has (a new one: the import's year)
             else:
                 setattr(household, f, value)
         household._import_changed = (
@@ -643,8 +680,12 @@ class HouseholdLayout(Layout):
             or any(getattr(household, f) != v for f, v in before.items())
         )
         problems = HOUSEHOLD_LIMITS.errors(household)
-        if household.status == HouseholdStatus.LIFTED and not household.exit_year:
-            problems.append(("exit_year", _("已脱贫的户须填写脱贫年度。")))
+        problems += [
+            (name, message)
+            for _k, name, message in rules.check_exit_years(
+                [household.status], [household.exit_year]
+            )
+        ]
         if problems:
             self._report(problems, first.number, result)
             return None
@@ -655,7 +696,7 @@ class HouseholdLayout(Layout):
     ) -> None:
         for f in fields:
             if row.values.get(f) != first.values.get(f):
-                column = next(c for c in self.columns if c.field == f)
+                column = next(c for c in self.all_columns() if c.field == f)
                 result.add_problem(
                     row.number,
                     str(column.header),
@@ -749,20 +790,13 @@ class HouseholdLayout(Layout):
                     _("与第{row}行的身份证号码重复。").format(row=first_row),
                 )
                 return None
-            for f, derived, label in (
-                ("sex", info.sex, _("性别")),
-                ("birth_date", info.birth_date, _("出生日期")),
-            ):
-                given = values.get(f)
-                if given and given != derived:
-                    shown = Sex(derived).label if f == "sex" else derived.isoformat()
-                    result.add_problem(
-                        row.number,
-                        str(label),
-                        row.cells.get(f),
-                        _("与身份证号码不符:号码显示为{value}。").format(value=shown),
-                    )
-                    return None
+            refused = rules.check_identity(
+                [info.sex], [info.birth_date], [values.get("sex")], [values.get("birth_date")]
+            )
+            for _k, name, message in refused:
+                result.add_problem(row.number, self._header(name), row.cells.get(name), message)
+            if refused:
+                return None
         person = by_id.get(number) if info else None
         if person is not None and person.household_id != household.pk:
             result.add_problem(
@@ -823,14 +857,12 @@ class HouseholdLayout(Layout):
         if state.first_load is not None:
             state.first_load.end()
             state.first_load = None
-        for row, n in state.new_heads.values():
-            if n != 1:
-                result.add_problem(
-                    row,
-                    str(_("与户主关系")),
-                    "",
-                    _("每户须有且只有一名户主,这一户有{n}名。").format(n=n),
-                )
+        if state.incomes:
+            for row, name, reason in rules.apply_incomes(state.incomes, state.user, result):
+                result.add_problem(row, self._header(name), "", reason)
+        new = list(state.new_heads.values())
+        for k, name, message in rules.check_heads([n for _row, n in new]):
+            result.add_problem(new[k][0], self._header(name), "", message)
         pks = list(state.touched)
         for start in range(0, len(pks), 5000):
             chunk = pks[start : start + 5000]
@@ -840,18 +872,26 @@ class HouseholdLayout(Layout):
                 .annotate(n=Count("pk"))
                 .values_list("household_id", "n")
             )
-            for pk in chunk:
-                n = counts.get(pk, 0)
-                if n != 1:
-                    result.add_problem(
-                        state.touched[pk],
-                        str(_("与户主关系")),
-                        "",
-                        _("每户须有且只有一名户主,这一户有{n}名。").format(n=n),
-                    )
+            for k, name, message in rules.check_heads([counts.get(pk, 0) for pk in chunk]):
+                result.add_problem(state.touched[chunk[k]], self._header(name), "", message)
+
+    def _note_incomes(
+        self, values: dict[str, list], picked: list[tuple[int, int]], state: _State
+    ) -> None:
+        """Remember the new households' per-head income (written in `finish`, once all
+        their people are in)."""
+        per_head, years = values["per_head_income"], values.get("income_year")
+        for i, row in picked:
+            if per_head[i] is not None:
+                year = (years[i] if years else None) or state.year
+                state.incomes[values["number"][i]] = rules.IncomeRow(row, per_head[i], year)
+
+    def _header(self, name: str) -> str:
+        """The header of the column holding a field."""
+        return next((str(c.header) for c in self.all_columns() if c.field == name), name)
 
     def _report(self, problems: list[tuple[str, str]], row: int, result: ImportResult) -> None:
-        by_field = {c.field: str(c.header) for c in self.columns}
+        by_field = {c.field: str(c.header) for c in self.all_columns()}
         for field_name, message in problems:
             result.add_problem(row, by_field.get(field_name, field_name), "", message)
 

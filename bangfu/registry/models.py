@@ -21,7 +21,7 @@ from bangfu.core.scope import Scope
 from bangfu.geo.choices import Level
 from bangfu.geo.models import InVillage, Region
 from bangfu.orgs.choices import Sex
-from bangfu.registry import idnumber
+from bangfu.registry import idnumber, rules
 from bangfu.registry.choices import (
     Disability,
     Education,
@@ -107,9 +107,9 @@ class Household(InVillage, BaseModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status="lifted") | Q(exit_year__isnull=False),
+                condition=rules.LIFTED_HAS_EXIT_YEAR,
                 name="household_lifted_has_exit_year",
-                violation_error_message=_("已脱贫的户须填写脱贫年度。"),
+                violation_error_message=rules.LIFTED_NEEDS_EXIT_YEAR,
             )
         ]
 
@@ -172,6 +172,15 @@ class HouseholdIncome(BaseModel):
     transfer_income = models.DecimalField(
         _("转移性收入"), max_digits=12, decimal_places=2, default=0
     )
+    # A registry file gives net income per head, not by source: kept here whole, so the year's
+    # total is the file's figure and no source is made up.
+    unsourced_income = models.DecimalField(
+        _("未分来源的纯收入"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        help_text=_("导入建档立卡表的人均纯收入时,人均纯收入乘以人口数、减去已登记的分项收入。"),
+    )
 
     scope_region_path = "household__village__code"
 
@@ -193,7 +202,11 @@ class HouseholdIncome(BaseModel):
     @property
     def total(self) -> Decimal:
         return (
-            self.wage_income + self.production_income + self.property_income + self.transfer_income
+            self.wage_income
+            + self.production_income
+            + self.property_income
+            + self.transfer_income
+            + self.unsourced_income
         )
 
     def changelog_parent(self) -> Household:
@@ -296,16 +309,10 @@ class Person(BaseModel):
                 errors["id_number"] = e.messages
             else:
                 self.id_number = info.number
-                if self.sex and self.sex != info.sex:
-                    errors["sex"] = [
-                        _("性别与身份证号码不符:号码显示为{sex}。").format(sex=Sex(info.sex).label)
-                    ]
-                if self.birth_date and self.birth_date != info.birth_date:
-                    errors["birth_date"] = [
-                        _("出生日期与身份证号码不符:号码显示为{date}。").format(
-                            date=info.birth_date.isoformat()
-                        )
-                    ]
+                for _k, name, message in rules.check_identity(
+                    [info.sex], [info.birth_date], [self.sex], [self.birth_date]
+                ):
+                    errors[name] = [message]
                 self.sex = self.sex or info.sex
                 self.birth_date = self.birth_date or info.birth_date
                 taken = Person.objects.filter(id_number=info.number).exclude(pk=self.pk)

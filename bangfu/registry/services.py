@@ -624,7 +624,13 @@ def relapse_monitoring(queryset: QuerySet, year: int) -> list[RelapseFlag]:
     """
     line = poverty_line(year)
     factor = relapse_risk_factor()
-    total = F("wage_income") + F("production_income") + F("property_income") + F("transfer_income")
+    total = (
+        F("wage_income")
+        + F("production_income")
+        + F("property_income")
+        + F("transfer_income")
+        + F("unsourced_income")
+    )
     income = Subquery(
         HouseholdIncome.objects.filter(household=OuterRef("pk"), year=year)
         .annotate(t=total)

@@ -332,3 +332,36 @@ def test_demo_data_command_loads_once() -> None:
     call_command("demo-data", seed=5, scale=0.01, stdout=again)
     assert "already loaded" in again.getvalue()
     assert Campaign.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_demo_data_prints_the_counts_it_stored() -> None:
+    """Every count the command prints is the number of rows of that kind in the database
+    (the cooperative's households and their people included)."""
+    out = io.StringIO()
+    call_command("demo-data", seed=5, scale=0.05, stdout=out)
+    printed = {}
+    for line in out.getvalue().splitlines():
+        name, sep, value = line.strip().partition(": ")
+        if sep and value.isdigit():
+            printed[name] = int(value)
+    stored = {
+        "units": Unit,
+        "branches": Branch,
+        "members": Member,
+        "pairings": Pairing,
+        "households": Household,
+        "people": Person,
+        "village_years": VillageYear,
+        "resident_teams": ResidentTeam,
+        "activities": Activity,
+        "activity_participants": ActivityParticipant,
+        "problems": Problem,
+        "projects": Project,
+        "project_fundings": ProjectFunding,
+        "allocation_targets": AllocationTarget,
+    }
+    assert {"households", "people"} <= printed.keys()
+    assert {name: n for name, n in printed.items() if name in stored} == {
+        name: stored[name].objects.count() for name in printed if name in stored
+    }

@@ -6,6 +6,7 @@ import datetime
 import io
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -14,8 +15,8 @@ from django.urls import reverse
 
 from bangfu.core.imports import Layout
 from bangfu.core.models import Job, ObjectChange
-from bangfu.registry import idnumber
-from bangfu.registry.models import Household, Person
+from bangfu.registry import idnumber, services
+from bangfu.registry.models import Household, HouseholdIncome, Person
 
 LAYOUT = Layout.registry["households"]
 HEADERS = [
@@ -578,3 +579,92 @@ def test_ids_registered_elsewhere_are_named_with_a_fixed_number_of_queries(tmp_p
 
     queries(registered[:1])  # caches (content types, scopes) filled
     assert queries(registered[:1]) == queries(registered)
+
+
+# --- What a file carries beyond the layout (issue 14) --------------------------------------
+
+
+def test_unknown_columns_are_named_in_the_dry_run_before_anything_is_written(
+    tmp_path, world, login, django_capture_on_commit_callbacks
+):
+    headers = [*HEADERS, "备注", "帮扶责任人"]
+    path = xlsx(tmp_path, [row(备注="老户", 帮扶责任人="王书记")], headers=headers)
+    result = run(path, world.users["office"], commit=False)
+    assert result.ignored_columns == ["备注", "帮扶责任人"]
+    assert result.as_dict()["ignored_columns"] == ["备注", "帮扶责任人"]
+    client = login("office")
+    with path.open("rb") as f, django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("core:import", args=["households"]), {"file": f})
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="job-ignored-columns"' in page
+    assert "备注" in page and "帮扶责任人" in page
+    assert 'data-testid="commit"' in page  # ignoring is said, not refused
+
+
+def test_the_csv_reader_names_unknown_columns_too(tmp_path, world):
+    path = tmp_path / "in.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow([*HEADERS, "备注"])
+        writer.writerow([row()[h] for h in HEADERS] + ["x"])
+    result = run(path, world.users["office"], commit=False)
+    assert result.ignored_columns == ["备注"] and not result.problem_count
+
+
+def test_per_head_income_is_taken_as_the_households_income_for_the_year(tmp_path, world):
+    son = ident(102, datetime.date(1990, 1, 9))
+    headers = [*HEADERS, "人均纯收入", "收入年度"]
+    rows = [
+        row(人均纯收入=3600, 收入年度=2016),
+        row(name="谭小", id_number=son, relation="之子", 人均纯收入=3600, 收入年度=2016),
+    ]
+    result = run(xlsx(tmp_path, rows, headers=headers), world.users["office"])
+    assert result.committed and result.ignored_columns == []
+    income = HouseholdIncome.objects.get(household__number="5205241162140101")
+    assert (income.year, income.total) == (2016, Decimal("7200.00"))
+    assert services.exit_review(income.household, 2016).per_head == Decimal("3600.00")
+
+
+def test_per_head_income_without_a_year_is_the_import_years(tmp_path, world):
+    headers = [*HEADERS, "人均纯收入"]
+    run(xlsx(tmp_path, [row(人均纯收入="2800.5")], headers=headers), world.users["office"])
+    income = HouseholdIncome.objects.get(household__number="5205241162140101")
+    assert (income.year, income.total) == (datetime.date.today().year, Decimal("2800.50"))
+
+
+def test_rows_of_one_household_must_agree_on_its_income(tmp_path, world):
+    son = ident(102, datetime.date(1990, 1, 9))
+    headers = [*HEADERS, "人均纯收入"]
+    rows = [
+        row(人均纯收入=3600),
+        row(name="谭小", id_number=son, relation="之子", 人均纯收入=3000),
+    ]
+    result = run(xlsx(tmp_path, rows, headers=headers), world.users["office"])
+    assert (3, "人均纯收入") in [(p.row, p.column) for p in result.problems]
+    assert not HouseholdIncome.objects.filter(household__number="5205241162140101").exists()
+
+
+def test_a_file_without_the_identification_year_takes_the_import_year(tmp_path, world):
+    headers = [h for h in HEADERS if h != "识别年度"]
+    result = run(xlsx(tmp_path, [row()], headers=headers), world.users["office"], commit=False)
+    assert not result.problem_count
+    assert any("识别年度" in note for note in result.notes)
+    run(xlsx(tmp_path, [row()], headers=headers, name="again.xlsx"), world.users["office"])
+    household = Household.objects.get(number="5205241162140101")
+    assert household.identified_year == datetime.date.today().year
+    # Imported again without the column, a household keeps the year it has.
+    Household.objects.filter(pk=household.pk).update(identified_year=2014)
+    run(xlsx(tmp_path, [row()], headers=headers, name="third.xlsx"), world.users["office"])
+    household.refresh_from_db()
+    assert household.identified_year == 2014
+
+
+def test_an_impossible_income_or_income_year_is_refused_with_its_column(tmp_path, world):
+    headers = [*HEADERS, "人均纯收入", "收入年度"]
+    rows = [
+        row(人均纯收入=-5, 收入年度=2016),
+        row(number="5205241162140102", id_number=ident(103), 人均纯收入=3000, 收入年度=20160),
+    ]
+    result = run(xlsx(tmp_path, rows, headers=headers), world.users["office"])
+    assert [(p.row, p.column) for p in result.problems] == [(2, "人均纯收入"), (3, "收入年度")]
+    assert not result.committed and not HouseholdIncome.objects.exists()
