@@ -4,6 +4,7 @@ button) and an unmasked export are written to the access log, which the office b
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 
 from django.contrib.auth.models import Permission
@@ -24,9 +25,15 @@ def _reveal_url(obj, field):
 
 
 def test_helpers_mask_and_tell_who_may_see(world):
-    assert mask(PHONE) == "138****5678"
-    assert mask("520524197005010032") == "520524********0032"
-    assert personal_fields(Person) == ("id_number",)
+    assert mask(PHONE, "phone") == "138****5678"
+    assert mask("085185551234", "phone") == "085*****1234"
+    assert mask("85551234", "phone") == "****1234"
+    assert mask("520524197005010032", "id_number") == "520524********0032"
+    assert mask("520524700501003", "id_number") == "520524******003"
+    assert mask("6222021234567890123", "bank_account") == "***************0123"
+    assert mask(datetime.date(1970, 5, 1), "birth_date") == "1970-**-**"
+    assert mask("1970-05-01", "birth_date") == "1970-**-**"
+    assert personal_fields(Person) == ("id_number", "birth_date")
     assert set(personal_fields(Household)) == {"phone", "bank_account"}
     assert personal_fields(Member) == ("phone",)
     assert can_see_personal_data(world.users["office"])
