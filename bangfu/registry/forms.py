@@ -63,8 +63,8 @@ class PersonForm(BootstrapMixin, forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
-        if self.fields["birth_date"].disabled and data.get("id_number") != self.instance.id_number:
-            data["birth_date"] = None  # a new number: the model reads the date from it
+        if self.fields["birth_date"].disabled:
+            data["birth_date"] = None  # the model reads it from the number (fixing a wrong one)
         return data
 
     def _post_clean(self) -> None:
