@@ -72,6 +72,7 @@ def mask_birth_date(value: Any) -> str:
 MASKS: dict[str, Callable[[Any], str]] = {
     "id_number": mask_id_number,
     "phone": mask_phone,
+    "contact_phone": mask_phone,
     "bank_account": mask_bank_account,
     "birth_date": mask_birth_date,
 }

@@ -26,11 +26,14 @@ import subprocess
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.urls import NoReverseMatch, reverse
 
+from bangfu.coops import services
+from bangfu.coops.models import Cooperative, ReliefFund
 from bangfu.core.tests.test_permissions import SAMPLES, pages, url_for
 from bangfu.core.views import ObjectListView
 from bangfu.orgs.models import Member
@@ -285,6 +288,10 @@ def secrets() -> list[Secret]:
         if h.bank_account:
             out.append(Secret("account", h.bank_account, str(h)))
     out += [Secret("phone", m.phone, m.name) for m in Member.objects.exclude(phone="")]
+    out += [
+        Secret("phone", c.contact_phone, c.name)
+        for c in Cooperative.objects.exclude(contact_phone="")
+    ]
     return out
 
 
@@ -333,6 +340,13 @@ def secret_world(world: Any) -> Any:
     )
     child.full_clean()
     child.save()
+    coop = Cooperative.objects.create(
+        name="养蜂合作社", village=world.baoshan, sector="breeding", contact_phone="13600001111"
+    )
+    fund = ReliefFund.objects.create(
+        coop=coop, name="扶贫资金", source="fiscal", year=2016, amount=Decimal("1000")
+    )
+    services.grant_shares(fund, [household], 100, datetime.date(2016, 6, 1))
     for i, member in enumerate(Member.objects.order_by("pk")):
         member.phone = f"1591234{i:04d}"
         member.save()
@@ -370,6 +384,8 @@ def test_the_attacker_rebuilds_what_the_office_may_see(client, secret_world):
     assert ("id", "张小龙") in found
     assert ("phone", str(secret_world.household_a)) in found
     assert ("account", str(secret_world.household_a)) in found
+    _fetch(client, reverse("api:coops-cooperative-list"), harvest)
+    assert ("phone", "养蜂合作社") in {(kind, owner) for kind, owner, _w in rebuilt(harvest)}
 
 
 def test_the_attacker_combines_masks_and_dates() -> None:
