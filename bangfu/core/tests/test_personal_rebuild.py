@@ -318,6 +318,27 @@ def rebuilt(harvest: Harvest) -> list[tuple[str, str, str]]:
     return out
 
 
+def allowed_positions(secret: Secret) -> set[int]:
+    """What the conventions show: an ID's first six and last four, a mobile's first three and
+    last four (a shorter phone its last four), an account's last four."""
+    n = len(secret.value)
+    if secret.kind == "id":
+        return {*range(6), *range(n - 4, n)}
+    if secret.kind == "phone" and n >= 11:
+        return {*range(3), *range(n - 4, n)}
+    return set(range(n - 4, n))
+
+
+def overexposed(harvest: Harvest) -> list[tuple[str, str]]:
+    """Secrets of which something shows more than its mask's convention allows."""
+    tokens = _tokens(harvest.all_text())
+    return [
+        (secret.kind, secret.owner)
+        for secret in secrets()
+        if not revealed_positions(secret.value, tokens) <= allowed_positions(secret)
+    ]
+
+
 # --- The world with secrets -----------------------------------------------------------------
 
 
@@ -366,6 +387,7 @@ def test_nothing_a_role_without_the_right_fetches_rebuilds_a_secret(client, secr
     harvest = harvest_as(client, secret_world, user)
     assert len(harvest.texts) > 100, "the crawl reached the pages"
     assert rebuilt(harvest) == []
+    assert overexposed(harvest) == []
     # The attacker had material: the masks themselves, where the role may see people.
     if user.has_perm("registry.view_person"):
         text = _GLUE.sub("", harvest.all_text())
