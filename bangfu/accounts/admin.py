@@ -1,7 +1,17 @@
-"""User accounts are managed in the admin by the campaign office: role plus scope."""
+"""User accounts are managed in the admin by the campaign office: role plus scope.
+
+The admin has no login form of its own: it sends to the app's login, so there is one door with
+one lockout and one password policy."""
+
+from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.accounts.models import LoginFailure, User
@@ -34,3 +44,14 @@ class LoginFailureAdmin(admin.ModelAdmin):
     list_display = ("time", "username", "address")
     search_fields = ("username", "address")
     date_hierarchy = "time"
+
+
+def login_through_the_app(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    """The admin's login: the app's login page (a signed-in user who is not staff: 403)."""
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    back = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
+    return redirect_to_login(back, reverse("login"))
+
+
+admin.site.login = login_through_the_app

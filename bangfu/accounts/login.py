@@ -1,4 +1,5 @@
-"""The login page: Django's, with the lockout checked before the password."""
+"""The one login page (the admin signs in here too): Django's, with the lockout counted
+before the password is checked."""
 
 from __future__ import annotations
 
@@ -15,10 +16,14 @@ from bangfu.core.personal import client_address
 
 
 class LockoutAuthenticationForm(AuthenticationForm):
+    """Django's login form, each attempt counted (atomically) before its password is checked."""
+
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")
-        address = client_address(self.request)
-        if lockout.is_locked(username, address):
+        if not username or not self.cleaned_data.get("password"):
+            return super().clean()  # the field errors say what is missing
+        attempt = lockout.reserve(username, client_address(self.request))
+        if attempt is None:
             raise ValidationError(
                 _(
                     "登录失败次数过多,该账号或来源地址已被暂时锁定。"
@@ -26,12 +31,8 @@ class LockoutAuthenticationForm(AuthenticationForm):
                 ).format(minutes=settings.BANGFU_LOCKOUT_MINUTES),
                 code="locked",
             )
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            lockout.record_failure(username, address)
-            raise
-        lockout.clear(self.get_user().get_username())
+        cleaned = super().clean()  # a wrong password raises: the attempt stays a failure
+        lockout.succeeded(attempt, self.get_user().get_username())
         return cleaned
 
 

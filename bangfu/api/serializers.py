@@ -111,7 +111,7 @@ class ModelResourceSerializer(serializers.ModelSerializer):
         if personal and not self._may_see_personal():
             for name in personal:
                 if data.get(name):
-                    data[name] = mask(str(data[name]))
+                    data[name] = mask(data[name], name)
         return data
 
     def _may_see_personal(self) -> bool:

@@ -50,6 +50,7 @@ class Cooperative(InVillage, BaseModel):
     contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     note = models.TextField(_("备注"), blank=True)
 
+    personal_fields = ("contact_phone",)  # the person in charge's own phone
     scope_region_path = "village__code"
 
     class Meta:

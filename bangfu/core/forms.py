@@ -163,20 +163,34 @@ class BootstrapMixin:
             return
         for name in getattr(instance, "personal_fields", ()):
             stored = getattr(instance, name, "")
-            if name in self.fields and stored:
-                self.initial[name] = mask(stored)
-                self.fields[name].help_text = _("已打码;不修改则保留原值。")
+            if name in self.fields and stored not in (None, ""):
+                self.fields[name] = MaskedField(self.fields[name], stored, name)
+                self.initial[name] = self.fields[name].masked
 
-    def clean(self) -> dict:
-        data = super().clean()
-        instance = getattr(self, "instance", None)
-        if instance is None or not instance.pk:
-            return data
-        for name in getattr(instance, "personal_fields", ()):
-            stored = getattr(instance, name, "")
-            if stored and data.get(name) == mask(stored):
-                data[name] = stored
-        return data
+
+class MaskedField(forms.Field):
+    """A personal field shown masked (as text, whatever its kind): posted back unchanged it
+    keeps the stored value; anything else is cleaned by the field it stands for."""
+
+    def __init__(self, field: forms.Field, stored: Any, name: str) -> None:
+        self.masked = mask(stored, name)
+        super().__init__(
+            required=field.required,
+            label=field.label,
+            help_text=_("已打码;不修改则保留原值。"),
+            widget=forms.TextInput(attrs=dict(field.widget.attrs)),
+            disabled=field.disabled,
+        )
+        self.field = field
+        self.stored = stored
+
+    def clean(self, value: Any) -> Any:
+        if value == self.masked:
+            return self.stored
+        return self.field.clean(value)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return data != self.masked and self.field.has_changed(self.stored, data)
 
 
 class BaseModelForm(BootstrapMixin, forms.ModelForm):

@@ -103,7 +103,7 @@ class Column:
             return (_("可填多项,用顿号分隔:") if self.many else _("可选:")) + labels
         if self.parse is normalize.boolean:
             return _("是 / 否")
-        if self.parse is normalize.date:
+        if getattr(self.parse, "__wrapped__", self.parse) is normalize.date:
             return _("日期,如 2016-03-01")
         return ""
 
@@ -955,5 +955,5 @@ class RowLayout(Layout):
         for obj in queryset.select_related(*self.select_related).iterator(chunk_size=2000):
             values = self.export_values(obj)
             for name in hidden & values.keys():
-                values[name] = mask(values[name]) if values[name] else ""
+                values[name] = mask(values[name], name) if values[name] else ""
             yield [write(values.get(name)) for name, write in writers]

@@ -1,15 +1,22 @@
-"""Personal data (ID numbers, phones, bank accounts): masked for everyone on pages, lists and
-history; a user holding the right reveals one record's field with a button, and exports carry
-the data unmasked for them. Every reveal and every unmasked export is written to the access log
+"""Personal data (ID numbers, birth dates, phones, bank accounts): masked for everyone on pages,
+lists and history; a user holding the right reveals one record's field with a button, and
+exports carry the data unmasked for them. Every reveal and every unmasked export is written to the access log
 (accounts.AccessLog), so the office can see who looked at whose data, when and from where.
 
 Why a button rather than logging page views: a page view would log every household opened while
 working through a village, burying the reveals that matter; a deliberate click names the record
 and field that were actually read.
+
+Masks are chosen so that nothing shown together adds up to the whole (see `MASKS`): an ID
+number shows its address code and last four, the birth date it carries shows its year only
+(never the month and day that are the hidden digits), a phone 138****1234, an account its last
+four. Every page, list, file, API answer, history and message masks through `mask` here.
 """
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.db import models
@@ -22,8 +29,62 @@ from django.utils.translation import gettext as _
 PERMISSION = "registry.view_personal_data"
 
 
-def mask(value: str) -> str:
-    """Keep the first and last few characters: 520102********1234, 138****5678."""
+def _keep(value: str, head: int, tail: int) -> str:
+    hidden = len(value) - head - tail
+    return (
+        value[:head] + "*" * hidden + value[len(value) - tail :] if hidden > 0 else "*" * len(value)
+    )
+
+
+def mask_id_number(value: str) -> str:
+    """520102********1234: the address code and the last four (order and check digit); the
+    eight hidden digits are exactly the birth date (GB 11643). An old 15-digit number keeps
+    its last three (it has no check digit)."""
+    if len(value) == 18:
+        return _keep(value, 6, 4)
+    if len(value) == 15:
+        return _keep(value, 6, 3)
+    return _keep(value, 0, min(4, len(value) // 3))
+
+
+def mask_phone(value: str) -> str:
+    """138****1234: a mobile (11 digits or more) keeps its first three and last four, a
+    shorter number its last four."""
+    if len(value) >= 11:
+        return _keep(value, 3, 4)
+    return _keep(value, 0, 4 if len(value) > 6 else len(value) // 3)
+
+
+def mask_bank_account(value: str) -> str:
+    """****************1234: the last four only, as banks print them (尾号)."""
+    return _keep(value, 0, 4 if len(value) > 6 else len(value) // 3)
+
+
+def mask_birth_date(value: Any) -> str:
+    """1970-**-**: the year only. With the month and day, the masked ID number next to it
+    would be whole again; the year leaves about thirty numbers that fit its check digit."""
+    text = value.isoformat() if isinstance(value, datetime.date) else str(value)
+    return f"{text[:4]}-**-**"
+
+
+# How each personal field is masked, by field name (the same name means the same kind of
+# data in every model that declares it in `personal_fields`).
+MASKS: dict[str, Callable[[Any], str]] = {
+    "id_number": mask_id_number,
+    "phone": mask_phone,
+    "contact_phone": mask_phone,
+    "bank_account": mask_bank_account,
+    "birth_date": mask_birth_date,
+}
+
+
+def mask(value: Any, field: str | None = None) -> str:
+    """A personal value as everyone without the right sees it, by its field's kind; a field
+    without a rule keeps its first and last few characters."""
+    rule = MASKS.get(field or "")
+    if rule is not None:
+        return rule(value)
+    value = str(value)
     n = len(value)
     if n <= 4:
         return "*" * n
@@ -34,6 +95,22 @@ def mask(value: str) -> str:
     return value[:keep_head] + "*" * (n - keep_head - keep_tail) + value[-keep_tail:]
 
 
+def is_masked(value: Any) -> bool:
+    """Whether a value read back (a form, a file) is a mask rather than data."""
+    return isinstance(value, str) and "*" in value
+
+
+def unless_masked(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A cell parser that reads a masked value (a file exported without the right) as blank,
+    so the import keeps what is stored instead of refusing the row."""
+
+    def read(value: Any) -> Any:
+        return None if is_masked(value) else parse(value)
+
+    read.__wrapped__ = parse  # type: ignore[attr-defined]
+    return read
+
+
 def can_see_personal_data(user: object) -> bool:
     return bool(getattr(user, "has_perm", None)) and user.has_perm(PERMISSION)
 
@@ -42,9 +119,15 @@ def personal_fields(model: type[models.Model] | models.Model) -> tuple[str, ...]
     return tuple(getattr(model, "personal_fields", ()))
 
 
-def masked(value: Any) -> Any:
+def masked(value: Any, field: str | None = None) -> Any:
     """A stored value as pages show it: masked when there is something to mask."""
-    return mask(str(value)) if value not in (None, "") else value
+    return mask(value, field) if value not in (None, "") else value
+
+
+def shown(value: Any, field: str, user: Any) -> Any:
+    """A personal value as `user` may read it in a list, file, message or API answer: whole
+    for a holder of the right, else masked."""
+    return value if can_see_personal_data(user) else masked(value, field)
 
 
 def client_address(request: HttpRequest | None) -> str | None:
@@ -132,12 +215,12 @@ def personal_cell(obj: models.Model, name: str, user: Any, value: Any = None) ->
     if value in (None, ""):
         return value
     if not can_see_personal_data(user) or getattr(obj, "pk", None) is None:
-        return mask(str(value))
+        return mask(value, name)
     return format_html(
         '<span class="personal" data-testid="personal">{} '
         '<button type="button" class="btn btn-link btn-sm p-0 align-baseline" '
         'hx-post="{}" hx-target="closest .personal" hx-swap="outerHTML">{}</button></span>',
-        mask(str(value)),
+        mask(value, name),
         reveal_url(obj, name),
         _("显示"),
     )

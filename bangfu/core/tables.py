@@ -2,14 +2,14 @@
 
 Personal fields of the table's model (`personal_fields`) are masked on the page, with a 显示
 button for a user holding the right; an export carries them unmasked only for such a user
-(the list view logs that export)."""
+(the list view logs that export). Without the right, a personal column cannot be sorted by."""
 
 from functools import partial
 from typing import Any
 
 import django_tables2 as tables
 
-from bangfu.core.personal import can_see_personal_data, masked, personal_cell, personal_fields
+from bangfu.core.personal import can_see_personal_data, personal_cell, personal_fields, shown
 
 
 class BaseTable(tables.Table):
@@ -25,9 +25,14 @@ class BaseTable(tables.Table):
             setattr(self, f"render_{name}", partial(self._render_personal, name))
             setattr(self, f"value_{name}", partial(self._value_personal, name))
         super().__init__(*args, **kwargs)
+        if not can_see_personal_data(user):
+            # Sorted by a masked column, neighbours would tell the hidden digits apart.
+            for name in personal_fields(model) if model is not None else ():
+                if name in self.columns:
+                    self.columns[name].column.orderable = False
 
     def _render_personal(self, name: str, value: Any, record: Any) -> Any:
         return personal_cell(record, name, self.user, value)
 
     def _value_personal(self, name: str, value: Any) -> Any:
-        return value if can_see_personal_data(self.user) else masked(value)
+        return shown(value, name, self.user)

@@ -253,8 +253,8 @@ def readable_diff(change: ObjectChange, user: Any) -> list[tuple[str, Any, Any]]
             rows.append(
                 (
                     field.verbose_name,
-                    mask(str(before)) if before else before,
-                    mask(str(after)) if after else after,
+                    mask(before, name) if before else before,
+                    mask(after, name) if after else after,
                 )
             )
             continue

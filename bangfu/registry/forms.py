@@ -53,6 +53,21 @@ class HouseholdForm(BaseModelForm):
 
 
 class PersonForm(BootstrapMixin, forms.ModelForm):
+    """A person; with an ID number the birth date is read from it, not typed (a date typed
+    against a masked number would be answered "does not match" until it matched)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.id_number:
+            self.fields["birth_date"].disabled = True
+            self.fields["birth_date"].help_text = _("由身份证号码得出。")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.fields["birth_date"].disabled:
+            data["birth_date"] = None  # the model reads it from the number (fixing a wrong one)
+        return data
+
     def _post_clean(self) -> None:
         self.instance._checked_by = self.user
         super()._post_clean()

@@ -29,7 +29,7 @@ from bangfu.core.imports import (
     Layout,
     ParsedRow,
 )
-from bangfu.core.personal import can_see_personal_data, mask
+from bangfu.core.personal import can_see_personal_data, mask, unless_masked
 from bangfu.geo.choices import Level
 from bangfu.geo.models import Region
 from bangfu.orgs.choices import Sex
@@ -105,7 +105,12 @@ PERSON_COLUMNS = [
     ),
     Column(H("与户主关系"), "relation", choices=Relation, required=True),
     Column(H("性别"), "sex", choices=Sex, help=H("可不填,由身份证号码得出。")),
-    Column(H("出生日期"), "birth_date", normalize.date, help=H("可不填,由身份证号码得出。")),
+    Column(
+        H("出生日期"),
+        "birth_date",
+        unless_masked(normalize.date),
+        help=H("可不填,由身份证号码得出。"),
+    ),
     Column(H("健康状况"), "health", choices=Health),
     Column(H("残疾等级"), "disability", choices=Disability),
     Column(H("文化程度"), "education", choices=Education),
@@ -985,7 +990,8 @@ def _cell_function(model: type[models.Model], column: Column, reveal: bool) -> A
     """The function turning a column's stored values into cells (None where the value is
     the cell): personal data masked, the village read through the relation."""
     if column.field in PERSONAL and not reveal:
-        return lambda v: mask(v) if v else ""
+        name = column.field
+        return lambda v: mask(v, name) if v else ""
     if column.field in _EXPORT_PATHS:
         return None
     return column.writer(model._meta.get_field(column.field))

@@ -278,7 +278,8 @@ class Person(BaseModel):
     pension_insurance = models.BooleanField(_("参加城乡居民基本养老保险"), default=False)
     serious_illness_insurance = models.BooleanField(_("参加大病保险"), default=False)
 
-    personal_fields = ("id_number",)
+    # The birth date is the eight digits an ID number's mask hides: masked with it.
+    personal_fields = ("id_number", "birth_date")
     scope_region_path = "household__village__code"
 
     class Meta:

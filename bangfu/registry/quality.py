@@ -405,7 +405,10 @@ class _Report:
         self.today = today or timezone.localdate()
 
     def shown_id(self, number: str) -> str:
-        return number if self.reveal or not number else mask(number)
+        return number if self.reveal or not number else mask(number, "id_number")
+
+    def shown_date(self, born: datetime.date) -> str:
+        return born.isoformat() if self.reveal else mask(born, "birth_date")
 
     def person(self, row: dict, check: str, severity: str, message: str) -> Finding:
         return Finding(
@@ -513,7 +516,9 @@ class _Report:
                     )
                 else:
                     parts.append(
-                        _("出生日期登记为{date},与身份证号码不符。").format(date=born.isoformat())
+                        _("出生日期登记为{date},与身份证号码不符。").format(
+                            date=self.shown_date(born)
+                        )
                     )
             if parts:
                 out.append(self.person(row, Check.ID_MISMATCH, Severity.ERROR, "".join(parts)))
@@ -559,7 +564,7 @@ class _Report:
         rows = adults_without_id(self.people, self.today).values(*PERSON_FIELDS, "birth_date")
         for row in rows:
             message = _("已满16岁(出生于{date}),未登记身份证号码。").format(
-                date=row["birth_date"].isoformat()
+                date=self.shown_date(row["birth_date"])
             )
             out.append(self.person(row, Check.MISSING_ID, Severity.WARNING, message))
         return out

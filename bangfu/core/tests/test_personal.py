@@ -4,6 +4,7 @@ button) and an unmasked export are written to the access log, which the office b
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 
 from django.contrib.auth.models import Permission
@@ -24,9 +25,15 @@ def _reveal_url(obj, field):
 
 
 def test_helpers_mask_and_tell_who_may_see(world):
-    assert mask(PHONE) == "138****5678"
-    assert mask("520524197005010032") == "520524********0032"
-    assert personal_fields(Person) == ("id_number",)
+    assert mask(PHONE, "phone") == "138****5678"
+    assert mask("085185551234", "phone") == "085*****1234"
+    assert mask("85551234", "phone") == "****1234"
+    assert mask("520524197005010032", "id_number") == "520524********0032"
+    assert mask("520524700501003", "id_number") == "520524******003"
+    assert mask("6222021234567890123", "bank_account") == "***************0123"
+    assert mask(datetime.date(1970, 5, 1), "birth_date") == "1970-**-**"
+    assert mask("1970-05-01", "birth_date") == "1970-**-**"
+    assert personal_fields(Person) == ("id_number", "birth_date")
     assert set(personal_fields(Household)) == {"phone", "bank_account"}
     assert personal_fields(Member) == ("phone",)
     assert can_see_personal_data(world.users["office"])
@@ -146,3 +153,78 @@ def test_the_office_browses_and_filters_the_access_log(login, world):
     assert "张龙" in reveals.content.decode()
     assert office.get(url, {"user": world.users["unit_a"].pk}).context["table"].paginator.count == 0
     assert login("unit_a").get(url).status_code == 403
+
+
+# --- A birth date is masked with the ID number it is part of -------------------------------
+
+
+def test_a_birth_date_shows_its_year_and_its_reveal_is_logged(login, world):
+    url = reverse("registry:household_detail", args=[world.household_a.pk])
+    for name in ("unit_a", "office"):
+        body = login(name).get(url).content.decode()
+        assert "1970-**-**" in body
+        assert "1970-05-01" not in body and "1970年5月1日" not in body
+    assert _reveal_url(world.person_a, "birth_date") in login("office").get(url).content.decode()
+    assert login("unit_a").post(_reveal_url(world.person_a, "birth_date")).status_code == 403
+    response = login("office").post(_reveal_url(world.person_a, "birth_date"))
+    assert "1970-05-01" in response.content.decode()
+    assert AccessLog.objects.get().fields == ["birth_date"]
+    api = login("unit_a").get(f"/api/v1/registry/people/{world.person_a.pk}/").json()
+    assert (api["birth_date"], api["id_number"]) == (
+        "1970-**-**",
+        world.person_a.id_number[:6] + "*" * 8 + world.person_a.id_number[-4:],
+    )
+
+
+def test_the_person_form_reads_the_birth_date_from_the_id_and_keeps_masked_values(world):
+    from bangfu.registry.forms import PersonForm
+
+    person = world.person_a
+    user = world.users["village_a"]
+    form = PersonForm(instance=person, user=user)
+    assert form.fields["birth_date"].disabled
+    assert form["birth_date"].value() == "1970-**-**"
+    assert form["id_number"].value() == mask(person.id_number, "id_number")
+    data = {
+        name: form[name].value() for name in form.fields if form[name].value() not in (None, False)
+    }
+    # A date typed against the masked number is not checked (no "does not match" to probe).
+    data.update(birth_date="1970-05-02", name="张龙")
+    form = PersonForm(data, instance=person, user=user)
+    assert form.is_valid(), form.errors
+    form.save()
+    person.refresh_from_db()
+    assert (person.name, person.birth_date) == ("张龙", datetime.date(1970, 5, 1))
+    assert person.id_number == world.person_a.id_number
+
+
+def test_a_masked_export_imports_back_without_changing_anything(tmp_path, login, world):
+    from bangfu.core.models import ObjectChange
+    from bangfu.registry.tests.test_import import reasons, run
+
+    household = world.household_a
+    household.phone, household.bank_account = PHONE, "6222021234567890123"
+    household.save()
+    response = login("village_a").get(reverse("registry:household_list"), {"_export": "csv"})
+    path = tmp_path / "masked.csv"
+    path.write_bytes(b"".join(response.streaming_content))
+    text = path.read_text(encoding="utf-8-sig")
+    assert "1970-**-**" in text and "***************0123" in text and "138****5678" in text
+    changes = ObjectChange.objects.count()
+    result = run(path, world.users["village_a"])
+    assert result.problem_count == 0, reasons(result)
+    assert result.unchanged == {"贫困户": 1, "家庭成员": 1}
+    assert ObjectChange.objects.count() == changes
+    household.refresh_from_db()
+    assert (household.phone, household.bank_account) == (PHONE, "6222021234567890123")
+    world.person_a.refresh_from_db()
+    assert world.person_a.birth_date == datetime.date(1970, 5, 1)
+
+
+def test_a_masked_column_cannot_be_sorted_by_without_the_right(login, world):
+    from bangfu.registry.tables import PersonTable
+
+    people = Person.objects.all()
+    assert not PersonTable(people, user=world.users["unit_a"]).columns["id_number"].orderable
+    assert not PersonTable(people, user=world.users["unit_a"]).columns["birth_date"].orderable
+    assert PersonTable(people, user=world.users["office"]).columns["birth_date"].orderable
