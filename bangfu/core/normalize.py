@@ -210,13 +210,3 @@ def choice_reader(choices: Any, many: bool = False) -> Any:
         return [one(p) for p in re.split(r"[、,,;;\s/]+", cleaned) if p]
 
     return read_many if many else read_one
-
-
-def choice(value: Any, choices: Any) -> str | None:
-    """A TextChoices value from its Chinese label (or English label, or stored value)."""
-    return choice_reader(choices)(value)
-
-
-def choices_list(value: Any, choices: Any) -> list[str]:
-    """Several choice labels separated by 、 , ; or spaces."""
-    return choice_reader(choices, many=True)(value)
