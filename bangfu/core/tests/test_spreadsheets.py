@@ -20,12 +20,13 @@ def test_a_data_sheet_keeps_text_columns_as_text_and_numbers_as_numbers(tmp_path
     )
     assert [list(r) for r in read_rows(path)] == [
         ["编号", "代码", "人数", "面积", "说明", "网址"],
-        ["520524196104020812", "12345678901234567890", 3.0, 2.5, "=1+1", ""],
+        ["520524196104020812", "12345678901234567890", 3.0, 2.5, "'=1+1", ""],
         ["", "7", "", 0.25, "是", "http://example.com"],
     ]
     sheet = openpyxl.load_workbook(path).active
     assert sheet["B2"].data_type == "s" and sheet["B2"].number_format == "@"
-    assert sheet["E2"].data_type == "s"  # text that looks like a formula stays text
+    # Text that looks like a formula stays text, quoted (the import takes the quote off).
+    assert sheet["E2"].data_type == "s" and sheet["E2"].value == "'=1+1"
     assert sheet["F3"].hyperlink is None
 
 
