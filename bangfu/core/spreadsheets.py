@@ -5,13 +5,20 @@ in a child process for a large file (`_xlsx_chunks`); .csv is read by Arrow wher
 as UTF-8 or, as Chinese Excel saves it, GB18030. Row numbers are the
 spreadsheet's own (1 = the first row).
 
-Writing goes through `write_xlsx` alone. Data sheets (list exports, templates: a header and
-rows, up to a million of them) are written by rustpy-xlsxwriter (rust_xlsxwriter, in Rust,
-constant memory), about five times faster than XlsxWriter. Printed layouts (a title above
-the header or a totals row below the data: the ledger books, score sheets; a few hundred
-rows) are written by XlsxWriter, because rustpy-xlsxwriter has no formatted row of values
-below the data (its totals are formulas, and a row format on a data row comes out as two
-<row> elements with the same number: not a valid sheet, which Excel may refuse to open).
+Writing goes through `write_xlsx` and `csv_response` alone, and every cell through `cell`:
+text a spreadsheet would run gets the protective quote, page HTML becomes plain text. Data
+sheets (list exports, templates: a header and rows, up to a million of them) are written by
+rustpy-xlsxwriter (rust_xlsxwriter, in Rust, constant memory), about five times faster than
+XlsxWriter. Printed layouts (a title above the header or a totals row below the data: the
+ledger books, score sheets; a few hundred rows) are written by XlsxWriter, because
+rustpy-xlsxwriter has no formatted row of values below the data (its totals are formulas,
+and a row format on a data row comes out as two <row> elements with the same number: not a
+valid sheet, which Excel may refuse to open).
+
+The two Rust libraries are young single-maintainer projects: each sits behind one adapter
+(`open_xlsx`, `write_xlsx`) with a well-kept fallback chosen by a setting:
+BANGFU_XLSX_READER=calamine (python-calamine, which loads a sheet whole) and
+BANGFU_XLSX_WRITER=xlsxwriter (XlsxWriter's constant-memory mode).
 """
 
 from __future__ import annotations
