@@ -505,3 +505,23 @@ def test_every_writer_call_is_declared():
     found = _writer_calls()
     assert found - declared == set(), "declare these exports in EXPORTS/SPECIAL"
     assert declared - found == set(), "these declared writer calls are gone"
+
+
+@pytest.mark.parametrize(
+    "key", [k for k, layout in sorted(Layout.registry.items()) if layout.export_checked]
+)
+def test_a_layout_that_checks_its_own_cells_gives_what_cell_would(hostile, monkeypatch, key):
+    """A layout whose export the writers trust (export_checked) keeps that promise: its rows
+    are `cell` of the rows it gives with its column check (cell_column) taken out."""
+    import sys
+
+    from bangfu.core.spreadsheets import cells
+
+    layout = Layout.registry[key]
+    for user in ("office", "unit_a"):  # with personal data shown and masked
+        queryset, who = layout.model.objects.all(), hostile.users[user]
+        checked = [list(r) for r in layout.export_rows(queryset, who)]
+        with monkeypatch.context() as m:
+            m.setattr(sys.modules[type(layout).__module__], "cell_column", lambda values: values)
+            raw = [list(r) for r in layout.export_rows(queryset, who)]
+        assert raw != checked and checked == [cells(r) for r in raw]
