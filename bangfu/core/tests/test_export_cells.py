@@ -329,6 +329,7 @@ SPECIAL = [
     Export(
         "allocation plan",
         lambda w: reverse("campaigns:plan") + f"?campaign={w.campaign.pk}",
+        covers=("campaigns.plan_views:PlanView.get",),
     ),
     Export(
         "progress",
@@ -352,6 +353,7 @@ SPECIAL = [
 # Writer calls the generic paths above cover.
 GENERIC = {
     "core.views:layout_export": "every list with a layout (_list_views)",
+    "core.views:ObjectListView.render_to_response": "every list with a layout (_list_views)",
     "core.tables:export_table": "every list and drill-down (_list_views, _figures)",
     "core.views:ObjectListView.create_export": "every list without a layout (_list_views)",
     "dashboard.views:FigureRecordsView.create_export": "every drill-down (_figures)",
@@ -375,7 +377,7 @@ def _url(export: Export, world: Any, fmt: str) -> str:
 
 
 def _cells(content: bytes, fmt: str) -> tuple[list[list[Any]], list[str]]:
-    """The file's rows of values (every sheet) and the kinds of its cells that are formulas."""
+    """The file's rows of values (every sheet) and the coordinates of its formula cells."""
     if fmt == "csv":
         rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
         return rows, []
@@ -475,7 +477,14 @@ def test_a_layout_export_with_these_values_imports_back_unchanged(
 def _writer_calls() -> set[str]:
     """module:function of every call to a writer outside core/spreadsheets.py and tests."""
     root = Path(__file__).resolve().parents[2]
-    writers = {"xlsx_response", "csv_response", "write_xlsx", "SheetSpec", "export_table"}
+    writers = {
+        "xlsx_response",
+        "csv_response",
+        "write_xlsx",
+        "SheetSpec",
+        "export_table",
+        "layout_export",
+    }
     found = set()
     for path in root.rglob("*.py"):
         relative = path.relative_to(root)
