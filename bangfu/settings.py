@@ -202,6 +202,12 @@ WHITENOISE_USE_FINDERS = True
 DJANGO_TABLES2_TEMPLATE = "core/table.html"
 DJANGO_TABLES2_PAGE_RANGE = 5
 
+# Spreadsheet libraries (core/spreadsheets.py): the fast Rust ones by default, or their
+# well-kept fallbacks ("calamine" = python-calamine, "xlsxwriter" = XlsxWriter's
+# constant-memory mode). CI runs the spreadsheet tests on both.
+BANGFU_XLSX_READER = os.environ.get("BANGFU_XLSX_READER", "calamine-plus")
+BANGFU_XLSX_WRITER = os.environ.get("BANGFU_XLSX_WRITER", "rustpy-xlsxwriter")
+
 # The REST API (bangfu/api): token or session auth (CSRF on session writes), scoped like pages.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from bangfu.coops.models import (
     Cooperative,
     CoopMember,
-    Dividend,
     DividendRun,
     ReliefFund,
     Shareholding,
@@ -76,11 +75,3 @@ class DividendRunTable(BaseTable):
     def render_paid(self, record: DividendRun) -> str:
         """Needs the run annotated with paid_count and dividend_count (see views.runs_of)."""
         return f"{record.paid_count} / {record.dividend_count}"
-
-
-class DividendTable(BaseTable):
-    household = tables.Column(linkify=True)
-
-    class Meta(BaseTable.Meta):
-        model = Dividend
-        fields = ("member", "household", "shares", "amount", "paid_on", "method")

@@ -175,35 +175,6 @@ def insert_columns(
         )
 
 
-def update_columns(
-    model: type[models.Model], pks: Sequence[int], columns: dict[str, Sequence[Any]]
-) -> None:
-    """Update rows given column-wise (attribute name → one value per row), by primary key."""
-    if not pks:
-        return
-    meta = model._meta
-    fields = [meta.get_field(name) for name in columns]
-    if (
-        any(getattr(f, "auto_now", False) for f in meta.concrete_fields)
-        and "updated" not in columns
-    ):
-        fields.append(meta.get_field("updated"))
-        columns = {**columns, "updated": [timezone.now()] * len(pks)}
-    prepared = [
-        _mapped(
-            columns[f.attname], lambda v, f=f: f.get_db_prep_value(v, connection, prepared=False)
-        )
-        for f in fields
-    ]
-    table = connection.ops.quote_name(meta.db_table)
-    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET {sets} WHERE {connection.ops.quote_name(meta.pk.column)} = %s",
-            list(zip(*prepared, pks, strict=True)),
-        )
-
-
 class BackgroundWrites:
     """Write jobs run in order by a second thread on this thread's database connection and
     transaction, so Python checks the next batch while PostgreSQL stores this one (each has

@@ -491,6 +491,9 @@ class Layout(ABC):
     batch_size: int = 5000
     sheet_name: str = "data"
     columnar: bool = False
+    # `export_rows` gives every cell as spreadsheets.cell would (checked a column at a time):
+    # the writers need not look again. Off: the writers put each cell through `cell`.
+    export_checked: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -705,6 +708,7 @@ class Layout(ABC):
                 self.export_rows(queryset, user),
                 self.text_columns(),
                 [max(10, len(c.header) * 2 + 2) for c in self.columns],
+                checked=self.export_checked,
             )
         ]
 

@@ -28,10 +28,39 @@ class CellError(ValueError):
 _UNTIDY = re.compile(r"[^\S ]|  |^ | $")
 
 
+# The protective quote (OWASP's advice against formula injection): a text cell that a
+# spreadsheet would run as a formula or a command (it starts with = + - @, a tab or a carriage
+# return) is written with a ' in front, and so is a text that starts with ' before one of
+# those (so the quote can be told apart). Writers call `quote_needed`
+# (spreadsheets.cell), readers take the quote off (`text`), so an export imports back as it
+# was. A text that is a plain negative number ("-12.5") needs no quote: it runs nothing.
+FORMULA_STARTS = frozenset("=+-@\t\r")
+_QUOTABLE = FORMULA_STARTS | {"'"}
+_NEGATIVE_NUMBER = re.compile(r"-\d+(?:\.\d+)?")
+
+
+def quote_needed(value: str) -> bool:
+    """Whether a writer puts a ' before this text (see FORMULA_STARTS)."""
+    first = value[:1]
+    if first == "'":
+        return value[1:2] in _QUOTABLE
+    if first == "-":
+        return _NEGATIVE_NUMBER.fullmatch(value) is None
+    return first in FORMULA_STARTS
+
+
+def unquote(value: str) -> str:
+    """The text without the protective quote a writer put before it (if it did)."""
+    return value[1:] if value[:1] == "'" and value[1:2] in _QUOTABLE else value
+
+
 def text(value: Any) -> str:
     """NFKC (full-width → ASCII), surrounding and doubled spaces removed and any other
-    whitespace (line breaks, tabs) made one space; 42.0 → "42"."""
+    whitespace (line breaks, tabs) made one space; 42.0 → "42"; an exported cell's
+    protective quote taken off ('=1+1 → =1+1)."""
     if type(value) is str:
+        if value[:1] == "'":
+            value = unquote(value)
         # The common case, fast: already normal and tidy.
         if unicodedata.is_normalized("NFKC", value) and not _UNTIDY.search(value):
             return value
@@ -210,13 +239,3 @@ def choice_reader(choices: Any, many: bool = False) -> Any:
         return [one(p) for p in re.split(r"[、,,;;\s/]+", cleaned) if p]
 
     return read_many if many else read_one
-
-
-def choice(value: Any, choices: Any) -> str | None:
-    """A TextChoices value from its Chinese label (or English label, or stored value)."""
-    return choice_reader(choices)(value)
-
-
-def choices_list(value: Any, choices: Any) -> list[str]:
-    """Several choice labels separated by 、 , ; or spaces."""
-    return choice_reader(choices, many=True)(value)

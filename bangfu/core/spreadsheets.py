@@ -5,30 +5,42 @@ in a child process for a large file (`_xlsx_chunks`); .csv is read by Arrow wher
 as UTF-8 or, as Chinese Excel saves it, GB18030. Row numbers are the
 spreadsheet's own (1 = the first row).
 
-Writing goes through `write_xlsx` alone. Data sheets (list exports, templates: a header and
-rows, up to a million of them) are written by rustpy-xlsxwriter (rust_xlsxwriter, in Rust,
-constant memory), about five times faster than XlsxWriter. Printed layouts (a title above
-the header or a totals row below the data: the ledger books, score sheets; a few hundred
-rows) are written by XlsxWriter, because rustpy-xlsxwriter has no formatted row of values
-below the data (its totals are formulas, and a row format on a data row comes out as two
-<row> elements with the same number: not a valid sheet, which Excel may refuse to open).
+Writing goes through `write_xlsx` and `csv_response` alone, and every cell through `cell`:
+text a spreadsheet would run gets the protective quote, page HTML becomes plain text. Data
+sheets (list exports, templates: a header and rows, up to a million of them) are written by
+rustpy-xlsxwriter (rust_xlsxwriter, in Rust, constant memory), about five times faster than
+XlsxWriter. Printed layouts (a title above the header or a totals row below the data: the
+ledger books, score sheets; a few hundred rows) are written by XlsxWriter, because
+rustpy-xlsxwriter has no formatted row of values below the data (its totals are formulas,
+and a row format on a data row comes out as two <row> elements with the same number: not a
+valid sheet, which Excel may refuse to open).
+
+The two Rust libraries are young single-maintainer projects: each sits behind one adapter
+(`open_xlsx`, `write_xlsx`) with a well-kept fallback chosen by a setting:
+BANGFU_XLSX_READER=calamine (python-calamine, which loads a sheet whole) and
+BANGFU_XLSX_WRITER=xlsxwriter (XlsxWriter's constant-memory mode).
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from html import unescape
 from itertools import chain, islice
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from django.utils.functional import Promise
+from django.utils.html import strip_tags
+from django.utils.safestring import SafeData
 from django.utils.translation import gettext as _
 
-from bangfu.core.normalize import PLAIN, text
+from bangfu.core.normalize import PLAIN, quote_needed, text
 
 HEADER_SEARCH_ROWS = 10
 CSV_HEAD_BYTES = 65536  # where the encoding is told and the header looked for
@@ -103,12 +115,41 @@ def _undecodable_line(path: Path, encoding: str) -> int:
     return 0
 
 
-def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
-    from python_calamine_plus import CalamineWorkbook
+XLSX_READERS = ("calamine-plus", "calamine")
 
+
+def xlsx_reader() -> str:
+    """The .xlsx reader chosen by the BANGFU_XLSX_READER setting (see module doc)."""
+    from django.conf import settings
+
+    name = getattr(settings, "BANGFU_XLSX_READER", XLSX_READERS[0])
+    if name not in XLSX_READERS:
+        raise ValueError(f"BANGFU_XLSX_READER={name!r}: choose one of {XLSX_READERS}")
+    return name
+
+
+def open_xlsx(path: str, reader: str) -> Iterator[list[Any]]:
+    """The first sheet's rows from A1 as lists of cell values, by the reader named: the one
+    place that knows the readers' own interfaces.
+
+    python-calamine-plus streams the sheet row by row; python-calamine (the upstream it
+    forks) loads the sheet into Rust's memory first and starts at the first used column,
+    so its rows get the blank cells left of that column back."""
+    if reader == "calamine-plus":
+        from python_calamine_plus import CalamineWorkbook as PlusWorkbook
+
+        return iter(PlusWorkbook.from_path(path).stream_sheet_by_index(0))
+    from python_calamine import CalamineWorkbook
+
+    sheet = CalamineWorkbook.from_path(path).get_sheet_by_index(0)
+    rows = iter(sheet.iter_rows())
+    left = sheet.start[1] if sheet.start else 0
+    return rows if not left else ([""] * left + row for row in rows)
+
+
+def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        yield from workbook.stream_sheet_by_index(0)
+        yield from open_xlsx(str(path), xlsx_reader())
     except Exception as e:  # calamine raises its own error types for broken files
         if isinstance(e, SpreadsheetError):
             raise
@@ -309,7 +350,7 @@ def _xlsx_chunks(path: Path, start: int, picks: Sequence[int], size: int) -> Ite
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
         target=_xlsx_reader,
-        args=(str(path), start, list(picks), size, sender),
+        args=(str(path), xlsx_reader(), start, list(picks), size, sender),
         name="import-xlsx-reader",
         daemon=True,
     )
@@ -334,13 +375,13 @@ def _xlsx_chunks(path: Path, start: int, picks: Sequence[int], size: int) -> Ite
             child.join()
 
 
-def _xlsx_reader(path: str, start: int, picks: list[int], size: int, sender: Any) -> None:
-    """The child's side of `_xlsx_chunks`."""
-    from python_calamine_plus import CalamineWorkbook
-
+def _xlsx_reader(
+    path: str, reader: str, start: int, picks: list[int], size: int, sender: Any
+) -> None:
+    """The child's side of `_xlsx_chunks` (`reader` as chosen by the parent's settings)."""
     try:
         try:
-            rows = iter(CalamineWorkbook.from_path(path).stream_sheet_by_index(0))
+            rows = open_xlsx(path, reader)
             deque(islice(rows, start - 1), maxlen=0)
             part = max(1, size // 10)
             while True:
@@ -541,6 +582,64 @@ def _arrow_chunk(data: Any, first: int, picks: Sequence[int]) -> ColumnChunk | N
     return ColumnChunk(numbers, columns)
 
 
+# --- writing: every cell of every .xlsx and .csv goes through `cell` -------------------------
+
+
+def cell(value: Any) -> Any:
+    """The value a writer puts in a cell: text as text, never a formula nor HTML.
+
+    Text a spreadsheet would run (it starts with = + - @, a tab or a carriage return) gets
+    the protective quote OWASP recommends (normalize.quote_needed; the import takes it off
+    again); HTML made by a page (a SafeString, e.g. a table's badge) becomes its plain text;
+    a lazy translation becomes its text. Numbers (negative ones too), dates, booleans and
+    None are the cell as they are."""
+    if value.__class__ is str:
+        return "'" + value if value and quote_needed(value) else value
+    if isinstance(value, SafeData):
+        return cell(plain_text(value))
+    if isinstance(value, str | Promise):
+        return cell(str(value))
+    return value
+
+
+def plain_text(html: str) -> str:
+    """The text a browser shows for an HTML fragment: tags dropped, entities decoded,
+    whitespace runs made one space."""
+    return " ".join(unescape(strip_tags(html)).split())
+
+
+def cells(row: Iterable[Any]) -> list[Any]:
+    """A row's values as `cell` writes them."""
+    return list(map(cell, row))
+
+
+def cell_column(values: Sequence[Any]) -> Sequence[Any]:
+    """A column of values read from the database as `cell` writes them, checked in C (one
+    join and one regex search) when every value is plain text: a million-row export's
+    text columns, nearly all of which need nothing."""
+    try:
+        joined = "\x1f".join(values)
+    except TypeError:  # not all text
+        return list(map(cell, values))
+    if _MAY_NEED_QUOTE.search("\x1f" + joined) is None:
+        return values
+    return list(map(cell, values))
+
+
+# Where `quote_needed` may say yes: a value (after the separator) starting with one of its
+# characters. A literal first character lets the regex engine skip ahead fast.
+_MAY_NEED_QUOTE = re.compile("\x1f[=+\\-@\t\r']")
+
+SHEET_NAME_LENGTH = 31  # Excel's limit
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(name: Any) -> str:
+    """A name Excel accepts for a sheet: no []:*?/\\, at most 31 characters, not empty."""
+    cleaned = _SHEET_NAME_FORBIDDEN.sub(" ", str(name)).strip().strip("'")
+    return cleaned[:SHEET_NAME_LENGTH] or "Sheet1"
+
+
 @dataclass
 class SheetSpec:
     name: str
@@ -553,19 +652,43 @@ class SheetSpec:
     title: Sequence[str] = ()
     totals: Sequence[Any] | None = None
     landscape: bool = False
+    # Every value is already what `cell` makes of it (a columnar export that checks a column
+    # at a time, see cell_column): the writer does not look again.
+    checked: bool = False
+
+
+XLSX_WRITERS = ("rustpy-xlsxwriter", "xlsxwriter")
+
+
+def xlsx_writer() -> str:
+    """The writer of data sheets chosen by the BANGFU_XLSX_WRITER setting (see module doc)."""
+    from django.conf import settings
+
+    name = getattr(settings, "BANGFU_XLSX_WRITER", XLSX_WRITERS[0])
+    if name not in XLSX_WRITERS:
+        raise ValueError(f"BANGFU_XLSX_WRITER={name!r}: choose one of {XLSX_WRITERS}")
+    return name
 
 
 def write_xlsx(target: Any, sheets: Sequence[SheetSpec]) -> None:
     """Write sheets to an .xlsx path or file object, a row at a time (constant memory).
 
-    Text columns (ID numbers, codes) are written as text so Excel never turns them into
-    rounded numbers. A file object gets the whole file at the end (rustpy-xlsxwriter builds
-    it in memory first): give large exports a path.
+    Every value goes through `cell` (text never a formula, no HTML). Text columns (ID
+    numbers, codes) are written as text so Excel never turns them into rounded numbers. A
+    file object gets the whole file at the end (rustpy-xlsxwriter builds it in memory
+    first): give large exports a path.
     """
     if any(spec.title or spec.totals is not None for spec in sheets):
         _write_printed(target, sheets)
-    else:
+    elif xlsx_writer() == "rustpy-xlsxwriter":
         _write_data(target, sheets)
+    else:
+        _write_data_xlsxwriter(target, sheets)
+
+
+def _sheet_rows(spec: SheetSpec) -> Iterator[Sequence[Any]]:
+    """The sheet's rows as `cell` writes them."""
+    return iter(spec.rows) if spec.checked else map(cells, spec.rows)
 
 
 def _records(
@@ -589,20 +712,27 @@ def _records(
         yield record
 
 
+def _headers(spec: SheetSpec) -> list[str]:
+    """The sheet's header cells (a header names a user's indicator, say: it is text too)."""
+    headers = [cell(str(h)) for h in spec.headers]
+    if len(set(headers)) != len(headers):
+        raise ValueError(f"sheet {spec.name!r} repeats a header: {headers}")
+    return headers
+
+
 def _write_data(target: Any, sheets: Sequence[SheetSpec]) -> None:
-    """Header and rows per sheet, bold header, frozen below it, widths and text columns."""
+    """Header and rows per sheet, bold header, frozen below it, widths and text columns
+    (rustpy-xlsxwriter)."""
     from rustpy_xlsxwriter import Format, write_worksheets
 
     bold = Format().set_bold().set_background_color("#F2F2F2").set_border("thin")
     as_text = Format().set_num_format("@")
     entries, widths, formats, frozen = [], {}, {}, {}
     for spec in sheets:
-        headers = [str(h) for h in spec.headers]
-        if len(set(headers)) != len(headers):
-            raise ValueError(f"sheet {spec.name!r} repeats a header: {headers}")
+        headers = _headers(spec)
         texts = set(spec.text_columns)
-        name = str(spec.name)
-        entries.append((name, _records(headers, spec.rows, spec.text_columns)))
+        name = sheet_name(spec.name)
+        entries.append((name, _records(headers, _sheet_rows(spec), spec.text_columns)))
         sized = {headers[c]: w for c, w in enumerate(spec.widths) if c < len(headers)}
         for c in texts:
             if c < len(headers):
@@ -620,32 +750,71 @@ def _write_data(target: Any, sheets: Sequence[SheetSpec]) -> None:
     )
 
 
-def _write_printed(target: Any, sheets: Sequence[SheetSpec]) -> None:
-    """Sheets with title lines and a totals row, set up for A4 (XlsxWriter)."""
-    workbook = xlsxwriter.Workbook(
+def _workbook(target: Any) -> Any:
+    """An XlsxWriter workbook in constant-memory mode that writes strings as strings (never
+    as formulas, numbers or links)."""
+    return xlsxwriter.Workbook(
         target,
         {
             "constant_memory": True,
             "strings_to_numbers": False,
             "strings_to_formulas": False,
             "strings_to_urls": False,
+            "default_date_format": "yyyy-mm-dd",
         },
     )
+
+
+def _write_cells(sheet: Any, r: int, row: Sequence[Any], texts: Any) -> None:
+    """One row of cells (already through `cell`): text columns as text, blanks left out."""
+    for c, value in enumerate(row):
+        if value is None or value == "":
+            continue
+        if c in texts or value.__class__ is str:
+            sheet.write_string(r, c, str(value))
+        else:
+            sheet.write(r, c, value)
+
+
+def _write_data_xlsxwriter(target: Any, sheets: Sequence[SheetSpec]) -> None:
+    """`_write_data` by XlsxWriter's constant-memory mode: the well-kept fallback."""
+    workbook = _workbook(target)
+    bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
+    as_text = workbook.add_format({"num_format": "@"})
+    for spec in sheets:
+        headers = _headers(spec)
+        texts = set(spec.text_columns)
+        sheet = workbook.add_worksheet(sheet_name(spec.name))
+        for c in range(len(headers)):
+            width = spec.widths[c] if c < len(spec.widths) else (20 if c in texts else None)
+            if width is not None or c in texts:
+                sheet.set_column(c, c, width, as_text if c in texts else None)
+        sheet.write_row(0, 0, headers, bold)
+        sheet.freeze_panes(1, 0)
+        for r, row in enumerate(_sheet_rows(spec), start=1):
+            _write_cells(sheet, r, row, texts)
+    workbook.close()
+
+
+def _write_printed(target: Any, sheets: Sequence[SheetSpec]) -> None:
+    """Sheets with title lines and a totals row, set up for A4 (XlsxWriter)."""
+    workbook = _workbook(target)
     bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
     as_text = workbook.add_format({"num_format": "@"})
     heading = workbook.add_format({"bold": True, "font_size": 14})
     total_format = workbook.add_format({"bold": True, "top": 1})
     for spec in sheets:
-        sheet = workbook.add_worksheet(spec.name)
+        texts = set(spec.text_columns)
+        sheet = workbook.add_worksheet(sheet_name(spec.name))
         for col, width in enumerate(spec.widths):
-            sheet.set_column(col, col, width, as_text if col in spec.text_columns else None)
+            sheet.set_column(col, col, width, as_text if col in texts else None)
         for col in spec.text_columns:
             if col >= len(spec.widths):
                 sheet.set_column(col, col, 20, as_text)
         for r, line in enumerate(spec.title):
-            sheet.write_string(r, 0, line, heading if r == 0 else None)
+            sheet.write_string(r, 0, str(cell(line)), heading if r == 0 else None)
         top = len(spec.title)
-        sheet.write_row(top, 0, list(spec.headers), bold)
+        sheet.write_row(top, 0, _headers(spec), bold)
         sheet.freeze_panes(top + 1, 0)
         if spec.title or spec.totals is not None:
             sheet.set_paper(9)  # A4
@@ -654,17 +823,14 @@ def _write_printed(target: Any, sheets: Sequence[SheetSpec]) -> None:
             if spec.landscape:
                 sheet.set_landscape()
         r = top
-        for r, row in enumerate(spec.rows, start=top + 1):
-            for c, value in enumerate(row):
-                if value is None or value == "":
-                    continue
-                if c in spec.text_columns:
-                    sheet.write_string(r, c, str(value))
-                else:
-                    sheet.write(r, c, value)
+        for r, row in enumerate(_sheet_rows(spec), start=top + 1):
+            _write_cells(sheet, r, row, texts)
         if spec.totals is not None:
-            for c, value in enumerate(spec.totals):
-                sheet.write(r + 1, c, "" if value is None else value, total_format)
+            for c, value in enumerate(cells(spec.totals)):
+                if value.__class__ is str:
+                    sheet.write_string(r + 1, c, value, total_format)
+                else:
+                    sheet.write(r + 1, c, "" if value is None else value, total_format)
     workbook.close()
 
 
@@ -682,8 +848,12 @@ def xlsx_response(sheets: Sequence[SheetSpec], filename: str) -> Any:
     return FileResponse(written, as_attachment=True, filename=filename)
 
 
-def csv_response(headers: Sequence[str], rows: Iterable[Sequence[Any]], filename: str) -> Any:
-    """A streamed .csv download, UTF-8 with a byte-order mark so Chinese Excel opens it."""
+def csv_response(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], filename: str, checked: bool = False
+) -> Any:
+    """A streamed .csv download, UTF-8 with a byte-order mark so Chinese Excel opens it.
+
+    Every value goes through `cell` (unless `checked`: see SheetSpec.checked)."""
     from urllib.parse import quote
 
     from django.http import StreamingHttpResponse
@@ -695,8 +865,8 @@ def csv_response(headers: Sequence[str], rows: Iterable[Sequence[Any]], filename
     writer = csv.writer(Echo())
 
     def lines() -> Iterator[str]:
-        yield "\ufeff" + writer.writerow(list(headers))
-        for row in rows:
+        yield "\ufeff" + writer.writerow(cells(str(h) for h in headers))
+        for row in rows if checked else map(cells, rows):
             yield writer.writerow(["" if v is None else v for v in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

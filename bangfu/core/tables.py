@@ -8,8 +8,12 @@ from functools import partial
 from typing import Any
 
 import django_tables2 as tables
+from django.http import Http404
 
 from bangfu.core.personal import can_see_personal_data, personal_cell, personal_fields, shown
+from bangfu.core.spreadsheets import SheetSpec, csv_response, sheet_name, xlsx_response
+
+EXPORT_FORMATS = ("xlsx", "csv")
 
 
 class BaseTable(tables.Table):
@@ -36,3 +40,18 @@ class BaseTable(tables.Table):
 
     def _value_personal(self, name: str, value: Any) -> Any:
         return shown(value, name, self.user)
+
+
+def export_table(table: tables.Table, fmt: str, filename: str, exclude: Any = ()) -> Any:
+    """A table's rows as an .xlsx or .csv download, through the writers every export uses.
+
+    The cells are the columns' values (a `value_<name>` method where the page's cell is
+    HTML), never the page's HTML; the writers quote text a spreadsheet would run."""
+    if fmt not in EXPORT_FORMATS:  # tablib's other formats (json, yaml, ods...) are not offered
+        raise Http404
+    values = table.as_values(exclude_columns=exclude)
+    headers = [str(h) for h in next(values)]
+    if fmt == "csv":
+        return csv_response(headers, values, filename)
+    stem = filename.rsplit(".", 1)[0]
+    return xlsx_response([SheetSpec(sheet_name(stem), headers, values)], filename)

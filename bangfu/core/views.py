@@ -34,6 +34,7 @@ from bangfu.core.personal import (
     personal_cell,
     personal_fields,
 )
+from bangfu.core.tables import export_table
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -84,7 +85,9 @@ class ObjectListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVi
                 len(table.rows),
                 [n for n in personal_fields(model) if n in shown],
             )
-        return super().create_export(export_format)
+        return export_table(
+            table, export_format, self.get_export_filename(export_format), self.exclude_columns
+        )
 
     def get_queryset(self) -> models.QuerySet:
         return self.queryset.restrict(self.request.user, "view")
@@ -165,7 +168,12 @@ def layout_export(
                 raise ValueError("an export with unmasked personal data needs the request")
             log_export(request, layout.model, fmt, queryset.count(), shown)
     if fmt == "csv":
-        return csv_response(layout.headers(), layout.export_rows(queryset, user), f"{name}.csv")
+        return csv_response(
+            layout.headers(),
+            layout.export_rows(queryset, user),
+            f"{name}.csv",
+            checked=layout.export_checked,
+        )
     return xlsx_response(layout.export_sheets(queryset, user), f"{name}.xlsx")
 
 

@@ -221,10 +221,6 @@ class Figure:
             return records.aggregate(total=Sum(self.total))["total"] or 0
         return records.count()
 
-    # Kept for callers of the first version (`figure.compute(slice)`).
-    def compute(self, slice_: FigureSlice) -> Number:
-        return self.value(slice_)
-
 
 def _distinct_count(figure: Figure, slice_: FigureSlice) -> int:
     """Distinct values of a column of the figure's base records. On a snapshot, the figures

@@ -15,6 +15,7 @@ from django_tables2 import RequestConfig
 from django_tables2.export.views import ExportMixin
 from django_tables2.views import SingleTableMixin
 
+from bangfu.core.tables import export_table
 from bangfu.core.views import PAGE_SIZES
 from bangfu.dashboard.drilldown import table_for
 from bangfu.dashboard.figures import (
@@ -135,6 +136,15 @@ class FigureRecordsView(LoginRequiredMixin, ExportMixin, SingleTableMixin, Templ
 
     def get_export_filename(self, export_format: str) -> str:
         return f"{self.figure.label}.{export_format}"
+
+    def create_export(self, export_format: str) -> HttpResponse:
+        """The records as the lists export them (plain values through the common writers)."""
+        return export_table(
+            self.get_table(**self.get_table_kwargs()),
+            export_format,
+            self.get_export_filename(export_format),
+            self.exclude_columns,
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

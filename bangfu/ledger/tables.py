@@ -1,3 +1,5 @@
+from typing import Any
+
 import django_tables2 as tables
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -63,6 +65,10 @@ class ProblemTable(BaseTable):
                 _("逾期"),
             )
         return date_format(value)
+
+    def value_deadline(self, value: Any) -> Any:
+        """The export's cell: the date itself (the page's overdue badge is HTML)."""
+        return value
 
 
 class ProjectTable(BaseTable):

@@ -30,6 +30,7 @@ from bangfu.core.imports import (
     ParsedRow,
 )
 from bangfu.core.personal import can_see_personal_data, mask, unless_masked
+from bangfu.core.spreadsheets import cell_column
 from bangfu.geo.choices import Level
 from bangfu.geo.models import Region
 from bangfu.orgs.choices import Sex
@@ -260,6 +261,7 @@ class HouseholdLayout(Layout):
     sheet_name = "registry"
     columnar = True
     batch_size = 50000
+    export_checked = True  # text columns go through cell_column (see _cell_function)
 
     def new_state(self, user: Any) -> _State:
         villages = Region.objects.restrict(user, "view").filter(level=Level.VILLAGE)
@@ -977,21 +979,32 @@ def _batches(rows: Iterator[tuple], size: int) -> Iterator[list[tuple]]:
 
 
 def _cells(columns: Sequence[Sequence[Any]], functions: Sequence[Any]) -> list[tuple]:
-    """Rows of cells from columns of stored values, each column through its function."""
+    """Rows of cells from columns of stored values, each column through its function (a
+    function of a whole column)."""
     return list(
         zip(
-            *[c if f is None else map(f, c) for c, f in zip(columns, functions, strict=True)],
+            *[c if f is None else f(c) for c, f in zip(columns, functions, strict=True)],
             strict=True,
         )
     )
 
 
 def _cell_function(model: type[models.Model], column: Column, reveal: bool) -> Any:
-    """The function turning a column's stored values into cells (None where the value is
-    the cell): personal data masked, the village read through the relation."""
+    """The function turning a column of stored values into cells (None where the values are
+    the cells): personal data masked, the village read through the relation, and free text
+    (names, numbers, codes: anything a user typed) as spreadsheets.cell writes it. Labels,
+    是/否, dates and numbers are the cells `cell` would write anyway."""
+    field = None if column.field in _EXPORT_PATHS else model._meta.get_field(column.field)
+    typed = column.field in _EXPORT_PATHS or (
+        isinstance(field, models.CharField | models.TextField) and column.choices is None
+    )
     if column.field in PERSONAL and not reveal:
         name = column.field
-        return lambda v: mask(v, name) if v else ""
-    if column.field in _EXPORT_PATHS:
-        return None
-    return column.writer(model._meta.get_field(column.field))
+        one = lambda v: mask(v, name) if v else ""  # noqa: E731
+    else:
+        one = None if field is None else column.writer(field)
+    if typed:
+        if one is None:
+            return cell_column
+        return lambda values: cell_column(list(map(one, values)))
+    return None if one is None else lambda values: map(one, values)

@@ -160,10 +160,6 @@ def sheet_items(sheet: ScoringSheet) -> list[ScoringItem]:
     return list(sheet.items.prefetch_related("options").order_by("order", "pk"))
 
 
-def default_sheet() -> ScoringSheet | None:
-    return ScoringSheet.objects.filter(is_default=True).first()
-
-
 @dataclass
 class ProposedAnswers:
     """Answers a household's registry facts give, and the items they cannot answer (and why)."""

@@ -59,6 +59,10 @@ class HouseholdScoreTable(BaseTable):
     proposed_poor = tables.BooleanColumn(yesno=(_("是"), _("否")))
     scored_by = tables.Column(verbose_name=_("评分人"))
 
+    def value_total(self, value: Any) -> Any:
+        """The export's cell: the number, not the page's text."""
+        return value
+
     def render_total(self, value: Any) -> str:
         return points_text(value)
 
@@ -70,6 +74,10 @@ class HouseholdScoreTable(BaseTable):
 class ScoringSheetTable(BaseTable):
     name = tables.Column(linkify=True)
 
+    def value_threshold(self, value: Any) -> Any:
+        """The export's cell: the number, not the page's text."""
+        return value
+
     def render_threshold(self, value: Any) -> str:
         return points_text(value)
 
@@ -80,6 +88,10 @@ class ScoringSheetTable(BaseTable):
 
 class PovertyLineTable(BaseTable):
     year = tables.Column(linkify=True)
+
+    def value_amount(self, value: Any) -> Any:
+        """The export's cell: the number, not the page's text."""
+        return value
 
     def render_amount(self, value: Any) -> str:
         from bangfu.registry.services import yuan
