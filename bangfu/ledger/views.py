@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -103,7 +103,18 @@ class ActivityDetailView(views.ObjectDetailView):
         context["can_review"] = (
             services.reviewable(self.request.user).filter(pk=self.object.pk).exists()
         )
+        context["next_entry"] = next_to_review(self.request.user, self.object)
         return context
+
+
+def next_to_review(user: Any, after: Activity | None) -> Activity | None:
+    """The entry the reviewer meets next, in the queue's order (date, then number): the first
+    after `after` still awaiting review, else the first in the queue."""
+    queue = services.reviewable(user).order_by("date", "pk")
+    if after is None:
+        return queue.first()
+    later = queue.filter(Q(date__gt=after.date) | Q(date=after.date, pk__gt=after.pk))
+    return later.first() or queue.exclude(pk=after.pk).first()
 
 
 class ActivityEditMixin(views.FormsetsMixin):
@@ -223,8 +234,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def review_action(request: HttpRequest) -> HttpResponse:
-    """Accept or return the chosen entries; all of them or, on any error, none."""
-    ids = request.POST.getlist("ids")
+    """Accept or return the chosen entries; all of them or, on any error, none. With
+    `then=next` (an entry's own page), go on to the next entry awaiting review."""
+    # Only entry numbers: a select-all box from an older page posts `ids=on`.
+    ids = [v for v in request.POST.getlist("ids") if v.strip().isdigit()]
     action = request.POST.get("action")
     try:
         if action == "accept":
@@ -237,6 +250,11 @@ def review_action(request: HttpRequest) -> HttpResponse:
             raise ValidationError(_("未知的操作。"))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    else:
+        if request.POST.get("then") == "next" and len(ids) == 1:
+            decided = Activity.objects.filter(pk=ids[0]).first()
+            upcoming = next_to_review(request.user, decided)
+            return redirect(upcoming.get_absolute_url() if upcoming else "ledger:review")
     following = request.POST.get("next", "")
     if following.startswith("/") and not following.startswith("//"):
         return redirect(following)
