@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import pytest
@@ -98,7 +99,9 @@ def test_overdue_problems_keep_to_scope_and_include_the_users_own(world: Any) ->
     assert "李党员负责的问题" not in _titles(overdue_problems(world.users["branch_a"], TODAY))
 
 
-def test_returned_entries_go_to_their_author_and_participants(world: Any) -> None:
+def test_returned_entries_go_to_their_author_participants_and_branch_secretary(
+    world: Any,
+) -> None:
     branch_user = world.users["branch_a"]
     _entry(
         world,
@@ -112,8 +115,9 @@ def test_returned_entries_go_to_their_author_and_participants(world: Any) -> Non
     _entry(world, "王书记参加被退回", state=ReviewState.RETURNED, members=[world.secretary_a])
     summaries = {a.summary for a in returned_entries(world.users["member_a"])}
     assert summaries == {"李党员参加被退回"}
+    # The branch's secretary sees every returned entry of the branch, whoever wrote it.
     summaries = {a.summary for a in returned_entries(branch_user)}
-    assert summaries == {"书记填报被退回"}
+    assert summaries == {"书记填报被退回", "李党员参加被退回", "王书记参加被退回"}
     assert not returned_entries(world.users["unit_b"]).exists()
 
 
@@ -175,10 +179,18 @@ def test_counts_are_one_query_each(world: Any, django_assert_num_queries: Any) -
         _entry(world, f"退回{n}", state=ReviewState.RETURNED, author=world.users["unit_a"])
     user = world.users["unit_a"]
     user.has_perm("ledger.view_problem")  # load the permission cache outside the count
-    with django_assert_num_queries(3):
+    # One query per kind of the unit committee's work.
+    with django_assert_num_queries(6):
         assert reminder_count(user, TODAY) == 5 + 5 + 1
     due = reminders_for(user, TODAY, JUNE)
-    assert due.counts() == {"overdue": 5, "returned": 5, "unvisited": 1}
+    assert due.counts() == {
+        "claims": 0,
+        "review": 0,
+        "returned": 5,
+        "overdue": 5,
+        "milestones": 0,
+        "unvisited": 1,
+    }
 
 
 def test_reminders_page_lists_each_kind(world: Any, login: Any) -> None:
@@ -220,3 +232,71 @@ def test_badge_shows_the_count_and_nothing_when_nothing_is_due(world: Any, login
 def test_reminders_need_a_login(client: Any, world: Any, url_name: str) -> None:
     response = client.get(reverse(url_name))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def _badge(client: Any) -> int:
+    html = client.get(reverse("ledger:reminders_badge")).content.decode()
+    found = re.search(r">(\d+)<", html)
+    return int(found.group(1)) if found else 0
+
+
+def test_the_unit_committees_due_work_is_claims_entries_and_problems(
+    world: Any, login: Any
+) -> None:
+    claim = Pairing.objects.create(
+        campaign=world.campaign,
+        kind=PairingKind.BRANCH_VILLAGE,
+        branch=world.branch_a,
+        village=world.lebang,
+        start=D(2016, 6, 1),
+        state=PairingState.PENDING,
+    )
+    for n in range(2):
+        _entry(world, f"待审核{n}", state=ReviewState.SUBMITTED)
+    _entry(world, "乙单位待审核", unit="b", state=ReviewState.SUBMITTED)
+    _problem(world, "逾期", deadline=D(2016, 6, 1))
+    client = login("unit_a")
+    # Today's month is past the 2016 campaign: no pairing is due a visit.
+    assert _badge(client) == 1 + 2 + 1
+    html = client.get(reverse("ledger:reminders")).content.decode()
+    claims = re.search(r'href="([^"]+)"[^>]*data-testid="count-claims">(\d+)<', html)
+    review = re.search(r'href="([^"]+)"[^>]*data-testid="count-review">(\d+)<', html)
+    assert claims.groups() == (reverse("campaigns:approvals"), "1")
+    assert review.groups() == (reverse("ledger:review"), "2")
+    # Each count's link lists exactly its records.
+    assert [p.pk for p in client.get(claims.group(1)).context["page"]] == [claim.pk]
+    queue = client.get(review.group(1)).context["table"].rows
+    assert {r.record.summary for r in queue} == {"待审核0", "待审核1"}
+    assert "这个月没有进行中的帮扶行动" in html
+
+
+def test_a_read_only_viewer_has_nothing_to_do(world: Any, login: Any) -> None:
+    _problem(world, "逾期", deadline=D(2016, 6, 1))
+    _entry(world, "待审核", state=ReviewState.SUBMITTED)
+    client = login("viewer")
+    assert _badge(client) == 0
+    html = client.get(reverse("ledger:reminders"), {"month": "2016-06"}).content.decode()
+    assert "逾期" not in html and "尚未走访的结对" not in html
+
+
+def test_a_returned_entry_reaches_the_branch_secretary_and_who_took_part(
+    world: Any, login: Any
+) -> None:
+    # Imported or made by the office: no author.
+    entry = _entry(
+        world,
+        "导入的走访",
+        state=ReviewState.RETURNED,
+        return_reason="请补充照片",
+        members=[world.member_a],
+    )
+    other = _entry(world, "乙单位退回", unit="b", state=ReviewState.RETURNED)
+    for name in ("branch_a", "member_a"):
+        client = login(name)
+        assert _badge(client) >= 1
+        html = client.get(reverse("ledger:reminders")).content.decode()
+        assert "导入的走访" in html and "请补充照片" in html
+        assert reverse("ledger:activity_edit", args=[entry.pk]) in html
+        assert "乙单位退回" not in html
+        assert client.get(reverse("ledger:activity_edit", args=[entry.pk])).status_code == 200
+    assert other.pk not in {a.pk for a in returned_entries(world.users["branch_a"])}
