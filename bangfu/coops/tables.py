@@ -84,3 +84,23 @@ class DividendTable(BaseTable):
     class Meta(BaseTable.Meta):
         model = Dividend
         fields = ("member", "household", "shares", "amount", "paid_on", "method")
+
+
+class HouseholdHoldingTable(BaseTable):
+    """A household's shares, on its page: which cooperative, how many, for what term."""
+
+    coop = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = Shareholding
+        fields = ("coop", "fund", "shares", "amount", "start", "end", "ended_on")
+
+
+class HouseholdDividendTable(BaseTable):
+    """A household's dividends, on its page."""
+
+    run = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = Dividend
+        fields = ("run", "shares", "amount", "paid_on", "method")

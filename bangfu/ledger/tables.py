@@ -30,6 +30,19 @@ class ActivityTable(BaseTable):
         )
 
 
+class VisitTable(ActivityTable):
+    """A household's visits, on its page: when, who, and what was done."""
+
+    summary = tables.Column(verbose_name=_("工作内容"), attrs={"td": {"class": "text-wrap"}})
+
+    class Meta(ActivityTable.Meta):
+        fields = ("date", "kind", "branch", "participant_count", "summary", "state")
+        exclude = ("unit", "village", "days", "quantity", "amount")
+
+    def render_summary(self, value: str) -> str:
+        return value if len(value) <= 60 else value[:60] + "…"
+
+
 class ReviewTable(ActivityTable):
     """The review queue: a tick box per entry and what the reviewer needs to judge it."""
 
