@@ -92,7 +92,9 @@ class PhotosField(forms.FileField):
 class ActivityForm(BaseModelForm):
     """A ledger entry; `kind` decides which fields it asks for."""
 
-    village = VillageField(label=_("村"))
+    village = VillageField(
+        label=_("村"), help_text=_("选了贫困户可以不填:按贫困户所在的村自动填写。")
+    )
     participants = forms.ModelMultipleChoiceField(
         label=_("参加人员"),
         queryset=Member.objects.select_related("branch"),
@@ -142,6 +144,8 @@ class ActivityForm(BaseModelForm):
 
     def __init__(self, *args: Any, kind: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.is_bound:
+            self._infer_village()
         kind = kind or self.instance.kind or self.data.get("kind") or self.initial.get("kind")
         if kind not in ActivityKind.values:
             kind = ActivityKind.SERVICE_VISIT
@@ -176,6 +180,20 @@ class ActivityForm(BaseModelForm):
             self._start_from_problem()
             for name in ("days", "quantity", "amount"):
                 self.initial.setdefault(name, None)  # blank, not a misleading 0
+
+    def _infer_village(self) -> None:
+        """A visit names its households: when the village is left blank and they all live in
+        one village, that is the village (a branch with two villages is not asked twice)."""
+        name = self.add_prefix("village")
+        numbers = [n for n in self.data.getlist(self.add_prefix("households")) if n]
+        if self.data.get(name) or not numbers:
+            return
+        codes = set(
+            Household.objects.filter(number__in=numbers).values_list("village__code", flat=True)
+        )
+        if len(codes) == 1:
+            self.data = self.data.copy()
+            self.data[name] = codes.pop()
 
     def _suggest_defaults(self) -> None:
         """A new entry starts from what is most likely: the latest campaign, today, the

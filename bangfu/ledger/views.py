@@ -36,8 +36,12 @@ from bangfu.registry.tables import HouseholdTable
 KIND_HINTS = {
     ActivityKind.STAY: gettext_lazy("领导干部进村蹲点:天数、发现、现场解决的问题"),
     ActivityKind.EXPERT_VISIT: gettext_lazy("专业人才进村帮难:帮了哪些户、解决了什么"),
-    ActivityKind.SERVICE_VISIT: gettext_lazy("党员进村服务:走访了哪些户"),
-    ActivityKind.SURVEY: gettext_lazy("入户走访摸底"),
+    ActivityKind.SERVICE_VISIT: gettext_lazy(
+        "党员进村服务:到村到户为群众办实事(看望帮助结对户、代办证件、送医送药、帮助生产),记下服务了哪些户"
+    ),
+    ActivityKind.SURVEY: gettext_lazy(
+        "入户走访摸底:上门了解家庭情况、收入和致贫原因,核实建档信息(只调查、不帮办)"
+    ),
     ActivityKind.POLICY_SUPPORT: gettext_lazy("送政策、送信息:条数"),
     ActivityKind.TECH_SERVICE: gettext_lazy("技术培训和服务:服务人数"),
     ActivityKind.DEV_IDEA: gettext_lazy("帮助完善发展思路:条数"),
@@ -173,6 +177,18 @@ class ActivityEditMixin(views.FormsetsMixin):
                     )
                     problem.activities.add(activity)
         return activity
+
+    def form_invalid(self, form: ActivityForm, formsets: Any = None) -> HttpResponse:
+        # A browser cannot fill a file input again: say so, rather than drop the photos quietly.
+        chosen = [f for f in self.request.FILES.getlist(form.add_prefix("photos")) if f]
+        if chosen and "photos" in form.fields and not form.has_error("photos"):
+            form.add_error(
+                "photos",
+                _("未保存:已选的{n}张照片没有上传,改正上面的错误后请重新选择照片。").format(
+                    n=len(chosen)
+                ),
+            )
+        return super().form_invalid(form, formsets)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
