@@ -7,8 +7,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bangfu.campaigns.models import Pairing
-from bangfu.campaigns.tests.test_solver_runs import START, _run, plan  # noqa: F401 (fixture)
+from bangfu.campaigns.tests import test_solver_runs
+from bangfu.campaigns.tests.test_solver_runs import START, _run
 from bangfu.geo.models import VillageYear
+
+plan = test_solver_runs.plan  # the solver tests' world with an allocation plan (a fixture)
 
 
 def _confirm(client, run, start):
