@@ -194,9 +194,7 @@ def test_a_first_secretary_records_a_household_visit_and_fixes_it_on_a_phone(
     assert (activity.state, activity.return_reason) == ("submitted", "")
 
 
-def test_the_unit_committee_approves_a_claim_and_reviews_entries_on_a_phone(
-    phone_page, live_world
-):
+def test_the_unit_committee_approves_a_claim_and_reviews_entries_on_a_phone(phone_page, live_world):
     world = live_world
     world.branch_a.capacity = 2
     world.branch_a.save()
@@ -244,7 +242,7 @@ def test_the_unit_committee_approves_a_claim_and_reviews_entries_on_a_phone(
     page.wait_for_url(re.compile(r"/ledger/review/$"))
     _fits(page)
     _shoot(page, "journey-review-queue")
-    assert "\">" not in page.locator("table").inner_text()
+    assert '">' not in page.locator("table").inner_text()
     labels = page.locator("td[data-label]").evaluate_all(
         "cells => cells.map(c => c.getAttribute('data-label'))"
     )
