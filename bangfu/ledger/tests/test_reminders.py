@@ -300,3 +300,30 @@ def test_a_returned_entry_reaches_the_branch_secretary_and_who_took_part(
         assert "乙单位退回" not in html
         assert client.get(reverse("ledger:activity_edit", args=[entry.pk])).status_code == 200
     assert other.pk not in {a.pk for a in returned_entries(world.users["branch_a"])}
+
+
+def test_overdue_project_milestones_reach_the_unit_branch_and_village(
+    world: Any, login: Any
+) -> None:
+    from bangfu.ledger.models import Project
+
+    project = Project.objects.create(
+        campaign=world.campaign,
+        village=world.baoshan,
+        unit=world.unit_a,
+        branch=world.branch_a,
+        name="蔬菜大棚",
+        date=D(2016, 5, 1),
+        origin="introduced",
+        sector="planting",
+    )
+    project.milestones.create(title="完成选址", due=D(2016, 5, 20))
+    project.milestones.create(title="已建成", due=D(2016, 5, 30), done_on=D(2016, 5, 29))
+    project.milestones.create(title="验收", due=D(2030, 1, 1))
+    for name in ("unit_a", "branch_a", "village_a"):
+        due = reminders_for(world.users[name], TODAY, JUNE)
+        assert [m.title for m in due.milestones] == ["完成选址"], name
+        html = login(name).get(reverse("ledger:reminders")).content.decode()
+        assert "蔬菜大棚 · 完成选址" in html and project.get_absolute_url() in html
+    assert not reminders_for(world.users["unit_b"], TODAY, JUNE).milestones.exists()
+    assert "milestones" not in reminders_for(world.users["viewer"], TODAY, JUNE).counts()
