@@ -96,13 +96,14 @@ def overdue_milestones(user: Any, today: datetime.date | None = None) -> QuerySe
 def unvisited_pairings(user: Any, month: Period) -> QuerySet:
     """Pairings in force in the month (in a campaign running then) that no visit reached:
     no counted or submitted entry linked to the pairing, nor one by the same branch in the
-    same village, dated in the month."""
+    same village (for a 帮户 pairing: one for its household), dated in the month."""
     if not user.has_perm("campaigns.view_pairing"):
         return Pairing.objects.none()
     visits = Activity.objects.filter(state__in=VISIT_STATES, date__range=(month.start, month.end))
     # Two EXISTS rather than one with OR: each can use an index (pairing; branch and village).
     linked = visits.filter(pairing_id=OuterRef("pk"))
     same_place = visits.filter(branch_id=OuterRef("branch_id"), village_id=OuterRef("village_id"))
+    to_household = visits.filter(households=OuterRef("household_id"))
     return (
         Pairing.objects.restrict(user, "view")
         .filter(
@@ -112,7 +113,11 @@ def unvisited_pairings(user: Any, month: Period) -> QuerySet:
             campaign__end__gte=month.start,
         )
         .filter(Q(end__isnull=True) | Q(end__gte=month.start))
-        .filter(~Exists(linked), ~Exists(same_place))
+        .filter(~Exists(linked))
+        .filter(
+            (Q(household__isnull=True) & ~Exists(same_place))
+            | (Q(household__isnull=False) & ~Exists(to_household))
+        )
         .select_related("branch__unit", "village", "member", "household")
         .order_by("branch__unit__name", "branch_id", "kind", "pk")
     )

@@ -327,3 +327,23 @@ def test_overdue_project_milestones_reach_the_unit_branch_and_village(
         assert "蔬菜大棚 · 完成选址" in html and project.get_absolute_url() in html
     assert not reminders_for(world.users["unit_b"], TODAY, JUNE).milestones.exists()
     assert "milestones" not in reminders_for(world.users["viewer"], TODAY, JUNE).counts()
+
+
+def test_a_household_pairing_is_visited_by_a_visit_to_its_household(world: Any) -> None:
+    pairing = Pairing.objects.create(
+        campaign=world.campaign,
+        kind=PairingKind.SECRETARY_HOUSEHOLD,
+        branch=world.branch_a,
+        member=world.secretary_a,
+        village=world.baoshan,
+        household=world.household_a,
+        start=D(2016, 4, 1),
+    )
+    user = world.users["branch_a"]
+    # The branch's visit to the village elsewhere does not visit the household.
+    _entry(world, "村里走访", state=ReviewState.ACCEPTED)
+    assert pairing in set(unvisited_pairings(user, JUNE))
+    assert world.pairing_a not in set(unvisited_pairings(user, JUNE))
+    visit = _entry(world, "入户看望", state=ReviewState.SUBMITTED)
+    visit.households.add(world.household_a)
+    assert pairing not in set(unvisited_pairings(user, JUNE))
