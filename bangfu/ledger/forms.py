@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.campaigns.choices import PairingKind, PairingState
@@ -15,7 +16,7 @@ from bangfu.core.forms import BaseModelForm, BootstrapMixin, PickerWidget
 from bangfu.geo.forms import VillageField
 from bangfu.ledger.choices import ActivityKind, ProblemCategory, ProblemState
 from bangfu.ledger.models import Activity, Problem, Project, ProjectFunding, ProjectMilestone
-from bangfu.ledger.photos import max_photos
+from bangfu.ledger.photos import forget_kept, kept_photos, max_photos
 from bangfu.orgs.models import Member
 from bangfu.registry.models import Household
 
@@ -279,7 +280,14 @@ class ActivityForm(BaseModelForm):
                         village=village.name, names="、".join(elsewhere)
                     ),
                 )
-        photos = data.get("photos") or []
+        # Photos kept from an earlier try that failed to save join the ones chosen now.
+        kept = []
+        if self.is_bound and "photos" in self.fields and hasattr(self.data, "getlist"):
+            kept = kept_photos(self.user, self.data.getlist("kept_photos"))
+        self.kept_tokens = [token for token, _file in kept]
+        photos = [file for _token, file in kept] + (data.get("photos") or [])
+        if "photos" in data or kept:
+            data["photos"] = photos
         have = self.instance.photos.count() if self.instance.pk else 0
         if have + len(photos) > max_photos():
             self.add_error(
@@ -324,6 +332,9 @@ class ActivityForm(BaseModelForm):
             activity.participations.create(member_id=member_id)
         if self.cleaned_data.get("photos"):
             add_photos(activity, self.cleaned_data["photos"])
+        tokens = getattr(self, "kept_tokens", [])
+        if tokens:
+            transaction.on_commit(lambda: forget_kept(tokens))
         problem = self.cleaned_data.get("problem")
         if problem is not None:
             problem.activities.add(activity)

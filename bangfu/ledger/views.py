@@ -29,6 +29,7 @@ from bangfu.ledger.forms import (
     SolvedProblemFormSet,
 )
 from bangfu.ledger.models import Activity, ActivityParticipant, ActivityPhoto, Problem, Project
+from bangfu.ledger.photos import check_photo, keep_for_later, max_photos
 from bangfu.ledger.tables import ActivityTable, ProblemTable, ProjectTable, ReviewTable
 from bangfu.orgs.tables import MemberTable
 from bangfu.registry.tables import HouseholdTable
@@ -179,21 +180,25 @@ class ActivityEditMixin(views.FormsetsMixin):
         return activity
 
     def form_invalid(self, form: ActivityForm, formsets: Any = None) -> HttpResponse:
-        # A browser cannot fill a file input again: say so, rather than drop the photos quietly.
-        chosen = [f for f in self.request.FILES.getlist(form.add_prefix("photos")) if f]
-        if chosen and "photos" in form.fields and not form.has_error("photos"):
-            form.add_error(
-                "photos",
-                _("未保存:已选的{n}张照片没有上传,改正上面的错误后请重新选择照片。").format(
-                    n=len(chosen)
-                ),
-            )
+        # A browser cannot fill a file input again: the good photos chosen this time are kept
+        # (with those kept before) and posted back as tokens, so they are not chosen twice.
+        self.kept_tokens = list(getattr(form, "kept_tokens", []))
+        if "photos" in form.fields:
+            for upload in self.request.FILES.getlist(form.add_prefix("photos")):
+                if len(self.kept_tokens) >= max_photos():
+                    break
+                try:
+                    check_photo(upload)
+                except ValidationError:
+                    continue
+                self.kept_tokens.append(keep_for_later(self.request.user, upload))
         return super().form_invalid(form, formsets)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = context["form"]
         context["kind_label"] = ActivityKind(form.kind).label
+        context["kept_tokens"] = getattr(self, "kept_tokens", [])
         return context
 
 

@@ -1,6 +1,7 @@
 """The entry form fills what it can infer, and never drops a chosen photo silently."""
 
 import io
+import re
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -47,13 +48,24 @@ def test_households_of_two_villages_leave_the_village_to_the_user(login, world):
     assert "village" in response.context["form"].errors
 
 
-def test_a_failed_save_says_the_chosen_photo_must_be_chosen_again(login, world):
+def test_a_failed_save_keeps_the_chosen_photo(login, world):
+    client = login("unit_a")
     data = entry(world, ActivityKind.SERVICE_VISIT, summary="", photos=[_jpeg()])
-    response = login("unit_a").post(ADD, data)
+    response = client.post(ADD, data)
     assert response.status_code == 200
-    errors = response.context["form"].errors
-    assert "summary" in errors
-    assert "请重新选择" in " ".join(errors.get("photos", []))
+    assert "summary" in response.context["form"].errors
+    html = response.content.decode()
+    assert 'data-testid="kept-photos"' in html and "不用重新选择" in html
+    tokens = re.findall(r'name="kept_photos" value="([^"]+)"', html)
+    assert len(tokens) == 1
+    # Fixed and saved without choosing the photo again: it is stored with the entry.
+    data = entry(world, ActivityKind.SERVICE_VISIT, summary="入户走访", kept_photos=tokens)
+    assert client.post(ADD, data).status_code == 302
+    assert Activity.objects.latest("pk").photos.count() == 1
+    # A token is the user's own: another user cannot post it.
+    data = entry(world, ActivityKind.SERVICE_VISIT, summary="再记一次", kept_photos=tokens)
+    assert login("office").post(ADD, data).status_code == 302
+    assert Activity.objects.latest("pk").photos.count() == 0
 
 
 def test_the_kinds_say_which_is_a_household_visit(login, world):
