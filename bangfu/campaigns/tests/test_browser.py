@@ -7,6 +7,7 @@ import pytest
 
 from bangfu.campaigns.models import Pairing
 from bangfu.conftest import PASSWORD
+from bangfu.ledger.tests.test_browser import _shoot
 
 pytestmark = pytest.mark.browser
 
@@ -88,6 +89,7 @@ def test_the_office_confirms_a_proposal_after_a_claim_was_approved_meanwhile(pag
     wide = page.evaluate("() => document.documentElement.scrollWidth")
     assert wide <= 375
     page.set_viewport_size({"width": 1280, "height": 900})
+    _shoot(page, "journey-solver-confirm")
     page.get_by_test_id("confirm-accept").click()
     page.wait_for_url(re.compile(rf"/campaigns/solver/{run.pk}/$"))
     assert page.get_by_test_id("run-state").inner_text() == "已采纳"
