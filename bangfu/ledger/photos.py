@@ -103,9 +103,29 @@ def keep_for_later(user: object, upload: UploadedFile) -> str:
     from django.core import signing
     from django.core.files.storage import default_storage
 
+    _sweep_kept()
     upload.seek(0)
     path = default_storage.save(f"ledger/pending/{uuid.uuid4().hex}", ContentFile(upload.read()))
     return signing.dumps({"p": path, "u": user.pk, "n": upload.name[:100]}, salt=KEPT_SALT)
+
+
+def _sweep_kept() -> None:
+    """Remove kept photos whose form never came back (older than their tokens live)."""
+    import datetime
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    limit = timezone.now() - datetime.timedelta(seconds=KEPT_MAX_AGE)
+    try:
+        if not default_storage.exists("ledger/pending"):
+            return
+        for name in default_storage.listdir("ledger/pending")[1]:
+            path = f"ledger/pending/{name}"
+            if default_storage.get_modified_time(path) < limit:
+                default_storage.delete(path)
+    except (NotImplementedError, OSError):
+        return
 
 
 def kept_photos(user: object, tokens: Sequence[str]) -> list[tuple[str, UploadedFile]]:

@@ -80,3 +80,21 @@ def test_the_landing_page_offers_record_work_to_those_who_record(login, world):
         assert 'data-testid="record-work"' in html, name
         assert f'href="{ADD}"' in html
     assert 'data-testid="record-work"' not in login("viewer").get("/").content.decode()
+
+
+def test_kept_photos_whose_form_never_came_back_are_swept(world, settings):
+    import os
+    import time
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from bangfu.ledger.photos import KEPT_MAX_AGE, keep_for_later, kept_photos
+
+    stale = default_storage.save("ledger/pending/stale", ContentFile(b"old"))
+    old = time.time() - KEPT_MAX_AGE - 60
+    os.utime(default_storage.path(stale), (old, old))
+    user = world.users["member_a"]
+    token = keep_for_later(user, _jpeg())
+    assert not default_storage.exists(stale)
+    assert [t for t, _f in kept_photos(user, [token])] == [token]
