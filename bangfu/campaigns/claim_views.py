@@ -21,6 +21,7 @@ from bangfu.campaigns.choices import PairingKind, PairingOrigin, PairingState
 from bangfu.campaigns.models import Campaign, Pairing
 from bangfu.campaigns.services import (
     approve_pairings,
+    check_rules,
     claim_village,
     default_start,
     error_text,
@@ -41,6 +42,37 @@ def chosen_campaign(request: HttpRequest) -> Campaign | None:
         return campaigns.filter(pk=int(wanted)).first() or campaigns.first()
     except ValueError:
         return campaigns.first()
+
+
+def claim_outlook(
+    campaign: Campaign, branch: Branch, villages: list[Region], on: Any
+) -> tuple[str, set[int]]:
+    """Whether the branch can claim at all (the rules' refusal when it cannot, e.g. it is
+    full) and which of `villages` it already pairs: asked of the rules once per page, so a
+    button is never offered that would only fail after the tap."""
+    paired = set(
+        Pairing.objects.filter(
+            campaign=campaign,
+            kind=PairingKind.BRANCH_VILLAGE,
+            branch=branch,
+            village__in=[v.pk for v in villages],
+        )
+        .exclude(state=PairingState.REJECTED)
+        .filter(Q(end__isnull=True) | Q(end__gte=on))
+        .values_list("village_id", flat=True)
+    )
+    probe = next((v for v in villages if v.pk not in paired), None)
+    if probe is None:
+        return "", paired
+    trial = Pairing(
+        campaign=campaign, kind=PairingKind.BRANCH_VILLAGE, branch=branch, village=probe, start=on
+    )
+    try:
+        check_rules(trial)
+    except ValidationError as e:
+        if hasattr(e, "error_dict") and "branch" in e.error_dict:
+            return " ".join(e.message_dict["branch"]), paired
+    return "", paired
 
 
 class OpenVillagesView(LoginRequiredMixin, PermissionRequiredMixin, View):
@@ -75,6 +107,15 @@ class OpenVillagesView(LoginRequiredMixin, PermissionRequiredMixin, View):
         branch_id = request.GET.get("branch") or (
             str(request.user.branch_id) if request.user.branch_id else ""
         )
+        if len(branches) == 1 and not branch_id:
+            branch_id = str(branches[0].pk)
+        start = default_start(campaign) if campaign else None
+        refusal, paired = "", set()
+        branch = next((b for b in branches if str(b.pk) == branch_id), None)
+        if campaign and branch is not None and page.object_list:
+            refusal, paired = claim_outlook(campaign, branch, list(page.object_list), start)
+        for village in page.object_list:
+            village.paired_here = village.pk in paired
         return render(
             request,
             "campaigns/open_villages.html",
@@ -87,7 +128,8 @@ class OpenVillagesView(LoginRequiredMixin, PermissionRequiredMixin, View):
                 "branch_id": branch_id,
                 "claims": claims,
                 "assigns": request.user.scope.everything,
-                "start": default_start(campaign) if campaign else None,
+                "refusal": refusal,
+                "start": start,
                 "query": urlencode({"campaign": campaign.pk if campaign else "", "q": q}),
             },
         )

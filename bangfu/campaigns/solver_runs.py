@@ -196,7 +196,8 @@ def in_force(campaign: Campaign, on: datetime.date) -> QuerySet:
 
 def compare(run: SolverRun, on: datetime.date | None = None) -> Comparison:
     """Branch–village pairs kept, new, and the current pairings the proposal ends. Only the
-    units the plan gives a branch–village target are planned, so only theirs end."""
+    units the plan gives a branch–village target are planned, so only theirs end. Each ended
+    pairing carries `reasons` (why it ends) and `not_begun` (it starts on or after `on`)."""
     on = on or default_start(run.campaign)
     planned_units = AllocationTarget.objects.filter(
         campaign=run.campaign, kind=PairingKind.BRANCH_VILLAGE
@@ -216,7 +217,44 @@ def compare(run: SolverRun, on: datetime.date | None = None) -> Comparison:
         proposed.add(key)
         (result.kept if key in current else result.new).append(pair)
     result.ended = [p for key, p in current.items() if key not in proposed]
+    if result.ended:
+        _explain_ends(run, result, on)
     return result
+
+
+def _explain_ends(run: SolverRun, diff: Comparison, on: datetime.date) -> None:
+    """Why each ended pairing ends, in the office's words: the village is no longer poor that
+    year, the branch goes elsewhere or is not needed, it was approved after the run."""
+    from bangfu.geo.models import VillageYear
+
+    year = run.campaign.year
+    poor = set(
+        VillageYear.objects.filter(year=year, is_poor=True).values_list("village_id", flat=True)
+    )
+    elsewhere: dict[int, list[str]] = {}
+    for pair in [*diff.kept, *diff.new]:
+        elsewhere.setdefault(pair.branch_id, []).append(pair.village.name)
+    for pairing in diff.ended:
+        reasons = []
+        if poor and pairing.village_id not in poor:
+            reasons.append(
+                _("{village}{year}年已不是贫困村").format(village=pairing.village.name, year=year)
+            )
+        if pairing.branch_id in elsewhere:
+            reasons.append(
+                _("方案安排该支部帮{villages}").format(
+                    villages="、".join(elsewhere[pairing.branch_id])
+                )
+            )
+        elif not reasons:
+            reasons.append(_("方案未给该支部安排村(单位的结对目标已由其他支部完成)"))
+        approved_at = pairing.reviewed_at or pairing.created
+        if run.created and approved_at and approved_at > run.created:
+            reasons.append(_("在本方案求解之后才批准,方案未考虑它"))
+        pairing.not_begun = pairing.start >= on
+        if pairing.not_begun:
+            reasons.append(_("到新结对开始日尚未开始:将撤销,而不是结束"))
+        pairing.reasons = reasons
 
 
 # -- editing ---------------------------------------------------------------------------------
@@ -313,9 +351,17 @@ def swap_village(run: SolverRun, pair: ProposedPair, village: Region) -> Propose
 # -- accepting -------------------------------------------------------------------------------
 
 
-def accept_run(run: SolverRun, user: Any, start: datetime.date) -> dict[str, int]:
+def accept_run(
+    run: SolverRun,
+    user: Any,
+    start: datetime.date,
+    confirmed_ended: set[int] | None = None,
+) -> dict[str, int]:
     """Turn the proposal into pairings, all or nothing: the current pairings it replaces end the
-    day before `start`, the new ones start on `start`, each through save_pairing's rules."""
+    day before `start` (one that has not begun by then, such as a claim approved after the run,
+    is withdrawn instead: it cannot end before it starts), the new ones start on `start`, each
+    through save_pairing's rules. With `confirmed_ended`, the pairings to end must be exactly
+    those the office confirmed."""
     campaign = run.campaign
     if not campaign.start <= start <= campaign.end:
         raise ValidationError(
@@ -328,7 +374,17 @@ def accept_run(run: SolverRun, user: Any, start: datetime.date) -> dict[str, int
         run = SolverRun.objects.select_for_update().select_related("campaign").get(pk=run.pk)
         _open(run)
         diff = compare(run, start)
+        if confirmed_ended is not None and {p.pk for p in diff.ended} != set(confirmed_ended):
+            raise ValidationError(_("确认之后,要结束的结对已有变化(例如又批准了认领),请重新确认。"))
         for pairing in diff.ended:
+            if pairing.not_begun:
+                pairing.state = PairingState.REJECTED
+                pairing.reviewed_by, pairing.reviewed_at = user, now
+                pairing.review_note = _("按分配方案#{n}撤销(未开始)").format(n=run.pk)
+                pairing.save(
+                    update_fields=["state", "reviewed_by", "reviewed_at", "review_note", "updated"]
+                )
+                continue
             try:
                 end_pairing(pairing, start - datetime.timedelta(days=1))
             except ValidationError as e:

@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.dateparse import parse_date
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -203,32 +203,71 @@ class PairEditView(RunMixin, View):
 
 
 class AcceptView(RunMixin, View):
-    """POST: accept the proposal; every pairing is created (and replaced ones ended) in one
+    """GET: the confirmation step, naming every live pairing the proposal ends and why. POST
+    (confirmed): accept; every pairing is created (and replaced ones ended) in one
     transaction, or nothing is."""
 
     permission_required = "campaigns.change_solverrun"
     action = "change"
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not (
-            request.user.has_perm("campaigns.add_pairing")
-            and request.user.has_perm("campaigns.change_pairing")
-        ):
-            return HttpResponse(status=403)
-        start = parse_date(request.POST.get("start", "")) or default_start(self.run.campaign)
-        if not isinstance(start, datetime.date):
-            start = default_start(self.run.campaign)
+    def start(self, request: HttpRequest) -> datetime.date:
+        raw = request.POST.get("start") or request.GET.get("start") or ""
         try:
-            counts = accept_run(self.run, request.user, start)
+            start = parse_date(raw)
+        except ValueError:
+            start = None
+        return start or default_start(self.run.campaign)
+
+    def may_accept(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("campaigns.add_pairing") and request.user.has_perm(
+            "campaigns.change_pairing"
+        )
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not self.may_accept(request):
+            return HttpResponse(status=403)
+        if not self.run.is_open:
+            return redirect(self.run.get_absolute_url())
+        start = self.start(request)
+        diff = compare(self.run, start)
+        experts = self.run.pairs.filter(kind=PairingKind.EXPERT_VISIT).count()
+        return render(
+            request,
+            "campaigns/solver_confirm.html",
+            {
+                "run": self.run,
+                "start": start,
+                "ended": diff.ended,
+                "withdrawn": sum(1 for p in diff.ended if p.not_begun),
+                "counts": {"kept": len(diff.kept), "new": len(diff.new), "experts": experts},
+            },
+        )
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not self.may_accept(request):
+            return HttpResponse(status=403)
+        start = self.start(request)
+        confirm_url = "{}?{}".format(
+            reverse("campaigns:solver_accept", args=[self.run.pk]),
+            urlencode({"start": start.isoformat()}),
+        )
+        if request.POST.get("confirmed") != "1":
+            return redirect(confirm_url)
+        try:
+            confirmed = {int(v) for v in request.POST.getlist("ended")}
+        except ValueError:
+            confirmed = set()
+        try:
+            counts = accept_run(self.run, request.user, start, confirmed_ended=confirmed)
         except ValidationError as e:
             messages.error(
                 request, _("方案未采纳,没有写入任何结对。{error}").format(error=error_text(e))
             )
-        else:
-            messages.success(
-                request,
-                _("已采纳:保持{kept}个结对,新建{created}个,结束{ended}个。").format(**counts),
-            )
+            return redirect(confirm_url if self.run.is_open else self.run.get_absolute_url())
+        messages.success(
+            request,
+            _("已采纳:保持{kept}个结对,新建{created}个,结束{ended}个。").format(**counts),
+        )
         return redirect(self.run.get_absolute_url())
 
 

@@ -9,6 +9,7 @@ from bangfu.campaigns.models import Pairing
 from bangfu.campaigns.services import submit_pairing
 from bangfu.campaigns.tables import PairingTable
 from bangfu.core import views
+from bangfu.ledger.models import Activity
 from bangfu.ledger.tables import ActivityTable
 
 
@@ -17,6 +18,10 @@ class PairingListView(views.ObjectListView):
     filterset_class = PairingFilterSet
     table_class = PairingTable
     layout_key = "pairings"
+
+
+def _entries(pairing: Pairing) -> Any:
+    return Activity.objects.filter(Activity.of_pairing_q(pairing)).order_by("-date", "-pk")
 
 
 class PairingDetailView(views.ObjectDetailView):
@@ -37,7 +42,7 @@ class PairingDetailView(views.ObjectDetailView):
         "reviewed_at",
         "review_note",
     ]
-    related = [(_("帮扶活动"), "activities", ActivityTable, ("unit", "branch", "village"))]
+    related = [(_("帮扶活动"), _entries, ActivityTable, ("unit", "branch", "village"))]
 
 
 class PairingSaveMixin:

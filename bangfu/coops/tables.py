@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from bangfu.coops.models import (
     Cooperative,
     CoopMember,
+    Dividend,
     DividendRun,
     ReliefFund,
     Shareholding,
@@ -75,3 +76,23 @@ class DividendRunTable(BaseTable):
     def render_paid(self, record: DividendRun) -> str:
         """Needs the run annotated with paid_count and dividend_count (see views.runs_of)."""
         return f"{record.paid_count} / {record.dividend_count}"
+
+
+class HouseholdHoldingTable(BaseTable):
+    """A household's shares, on its page: which cooperative, how many, for what term."""
+
+    coop = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = Shareholding
+        fields = ("coop", "fund", "shares", "amount", "start", "end", "ended_on")
+
+
+class HouseholdDividendTable(BaseTable):
+    """A household's dividends, on its page."""
+
+    run = tables.Column(linkify=True)
+
+    class Meta(BaseTable.Meta):
+        model = Dividend
+        fields = ("run", "shares", "amount", "paid_on", "method")

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.campaigns.choices import PairingKind, PairingState
@@ -15,7 +16,7 @@ from bangfu.core.forms import BaseModelForm, BootstrapMixin, PickerWidget
 from bangfu.geo.forms import VillageField
 from bangfu.ledger.choices import ActivityKind, ProblemCategory, ProblemState
 from bangfu.ledger.models import Activity, Problem, Project, ProjectFunding, ProjectMilestone
-from bangfu.ledger.photos import max_photos
+from bangfu.ledger.photos import forget_kept, kept_photos, max_photos
 from bangfu.orgs.models import Member
 from bangfu.registry.models import Household
 
@@ -92,7 +93,9 @@ class PhotosField(forms.FileField):
 class ActivityForm(BaseModelForm):
     """A ledger entry; `kind` decides which fields it asks for."""
 
-    village = VillageField(label=_("村"))
+    village = VillageField(
+        label=_("村"), help_text=_("选了贫困户可以不填:按贫困户所在的村自动填写。")
+    )
     participants = forms.ModelMultipleChoiceField(
         label=_("参加人员"),
         queryset=Member.objects.select_related("branch"),
@@ -142,6 +145,8 @@ class ActivityForm(BaseModelForm):
 
     def __init__(self, *args: Any, kind: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.is_bound:
+            self._infer_village()
         kind = kind or self.instance.kind or self.data.get("kind") or self.initial.get("kind")
         if kind not in ActivityKind.values:
             kind = ActivityKind.SERVICE_VISIT
@@ -176,6 +181,20 @@ class ActivityForm(BaseModelForm):
             self._start_from_problem()
             for name in ("days", "quantity", "amount"):
                 self.initial.setdefault(name, None)  # blank, not a misleading 0
+
+    def _infer_village(self) -> None:
+        """A visit names its households: when the village is left blank and they all live in
+        one village, that is the village (a branch with two villages is not asked twice)."""
+        name = self.add_prefix("village")
+        numbers = [n for n in self.data.getlist(self.add_prefix("households")) if n]
+        if self.data.get(name) or not numbers:
+            return
+        codes = set(
+            Household.objects.filter(number__in=numbers).values_list("village__code", flat=True)
+        )
+        if len(codes) == 1:
+            self.data = self.data.copy()
+            self.data[name] = codes.pop()
 
     def _suggest_defaults(self) -> None:
         """A new entry starts from what is most likely: the latest campaign, today, the
@@ -261,7 +280,14 @@ class ActivityForm(BaseModelForm):
                         village=village.name, names="、".join(elsewhere)
                     ),
                 )
-        photos = data.get("photos") or []
+        # Photos kept from an earlier try that failed to save join the ones chosen now.
+        kept = []
+        if self.is_bound and "photos" in self.fields and hasattr(self.data, "getlist"):
+            kept = kept_photos(self.user, self.data.getlist("kept_photos"))
+        self.kept_tokens = [token for token, _file in kept]
+        photos = [file for _token, file in kept] + (data.get("photos") or [])
+        if "photos" in data or kept:
+            data["photos"] = photos
         have = self.instance.photos.count() if self.instance.pk else 0
         if have + len(photos) > max_photos():
             self.add_error(
@@ -306,6 +332,9 @@ class ActivityForm(BaseModelForm):
             activity.participations.create(member_id=member_id)
         if self.cleaned_data.get("photos"):
             add_photos(activity, self.cleaned_data["photos"])
+        tokens = getattr(self, "kept_tokens", [])
+        if tokens:
+            transaction.on_commit(lambda: forget_kept(tokens))
         problem = self.cleaned_data.get("problem")
         if problem is not None:
             problem.activities.add(activity)

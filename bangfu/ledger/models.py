@@ -169,6 +169,18 @@ class Activity(LedgerModel):
             )
         return own & ~Q(state=ReviewState.ACCEPTED)
 
+    @staticmethod
+    def of_pairing_q(pairing: Any) -> Q:
+        """A pairing's entries: those linked to it and, for a secretary's 帮户 pairing, every
+        entry for its household within its term (entries are linked to village pairings)."""
+        q = Q(pairing_id=pairing.pk)
+        if pairing.household_id:
+            term = Q(households=pairing.household_id, date__gte=pairing.start)
+            if pairing.end is not None:
+                term &= Q(date__lte=pairing.end)
+            q |= Q(pk__in=Activity.objects.filter(term).values("pk"))
+        return q
+
     def clean(self) -> None:
         super().clean()
         errors = {}

@@ -86,3 +86,80 @@ def add_photos(activity: Activity, uploads: Sequence[UploadedFile]) -> list[Acti
         photo.save()
         photos.append(photo)
     return photos
+
+
+# -- photos kept across a failed save ---------------------------------------------------------
+# A browser cannot fill a file input again, so photos chosen on a form that fails to save are
+# kept in storage under a signed token (bound to the user) that the form posts back.
+
+KEPT_SALT = "bangfu.ledger.kept-photo"
+KEPT_MAX_AGE = 24 * 3600  # seconds a kept photo waits for its form
+
+
+def keep_for_later(user: object, upload: UploadedFile) -> str:
+    """Store a checked upload until the form is saved; return the token that names it."""
+    import uuid
+
+    from django.core import signing
+    from django.core.files.storage import default_storage
+
+    _sweep_kept()
+    upload.seek(0)
+    path = default_storage.save(f"ledger/pending/{uuid.uuid4().hex}", ContentFile(upload.read()))
+    return signing.dumps({"p": path, "u": user.pk, "n": upload.name[:100]}, salt=KEPT_SALT)
+
+
+def _sweep_kept() -> None:
+    """Remove kept photos whose form never came back (older than their tokens live)."""
+    import datetime
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    limit = timezone.now() - datetime.timedelta(seconds=KEPT_MAX_AGE)
+    try:
+        if not default_storage.exists("ledger/pending"):
+            return
+        for name in default_storage.listdir("ledger/pending")[1]:
+            path = f"ledger/pending/{name}"
+            if default_storage.get_modified_time(path) < limit:
+                default_storage.delete(path)
+    except (NotImplementedError, OSError):
+        return
+
+
+def kept_photos(user: object, tokens: Sequence[str]) -> list[tuple[str, UploadedFile]]:
+    """The kept photos the tokens name, as (token, file); a token that is forged, expired,
+    another user's or whose file is gone is left out."""
+    from django.core import signing
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    found = []
+    for token in dict.fromkeys(tokens):
+        try:
+            data = signing.loads(token, salt=KEPT_SALT, max_age=KEPT_MAX_AGE)
+        except signing.BadSignature:
+            continue
+        path = data.get("p", "")
+        if data.get("u") != user.pk or not path.startswith("ledger/pending/"):
+            continue
+        if not default_storage.exists(path):
+            continue
+        with default_storage.open(path, "rb") as handle:
+            found.append((token, SimpleUploadedFile(data.get("n") or "photo", handle.read())))
+    return found
+
+
+def forget_kept(tokens: Sequence[str]) -> None:
+    """Remove kept photos once saved with their entry."""
+    from django.core import signing
+    from django.core.files.storage import default_storage
+
+    for token in tokens:
+        try:
+            path = signing.loads(token, salt=KEPT_SALT, max_age=KEPT_MAX_AGE).get("p", "")
+        except signing.BadSignature:
+            continue
+        if path.startswith("ledger/pending/"):
+            default_storage.delete(path)

@@ -25,18 +25,19 @@ def _month(value: str | None) -> Period | None:
 
 
 class RemindersView(LoginRequiredMixin, View):
-    """What is due for the user: overdue problems, returned entries, unvisited pairings."""
+    """What waits on the user, by their role's kinds (see reminders.ROLE_DUE)."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
         due = reminders_for(request.user, month=_month(request.GET.get("month")))
         counts = due.counts()
         context: dict[str, Any] = {
             "due": due,
+            "kinds": [kind.key for kind in due.kinds],
             "counts": counts,
+            "links": due.links(),
             "total": sum(counts.values()),
-            "overdue": list(due.overdue[:SHOWN]),
-            "returned": list(due.returned[:SHOWN]),
-            "unvisited": list(due.unvisited[:SHOWN]),
+            **{key: list(qs[:SHOWN]) for key, qs in due.found.items()},
+            "campaign_running": "unvisited" in counts and due.campaign_running(),
             "shown": SHOWN,
             "month_value": f"{due.month.start:%Y-%m}",
         }

@@ -32,10 +32,34 @@ class ActivityTable(BaseTable):
         )
 
 
+class VisitTable(ActivityTable):
+    """A household's visits, on its page: when, who, and what was done."""
+
+    summary = tables.Column(verbose_name=_("工作内容"), attrs={"td": {"class": "text-wrap"}})
+
+    class Meta(ActivityTable.Meta):
+        fields = ("date", "kind", "branch", "participant_count", "summary", "state")
+        exclude = ("unit", "village", "days", "quantity", "amount")
+
+    def render_summary(self, value: str) -> str:
+        return value if len(value) <= 60 else value[:60] + "…"
+
+
 class ReviewTable(ActivityTable):
     """The review queue: a tick box per entry and what the reviewer needs to judge it."""
 
-    pick = tables.CheckBoxColumn(accessor="pk", attrs={"input": {"name": "ids", "form": "bulk"}})
+    # The header's box only ticks the rows (page.js): unnamed, so it posts nothing itself.
+    pick = tables.CheckBoxColumn(
+        accessor="pk",
+        attrs={
+            "input": {"name": "ids", "form": "bulk", "class": "form-check-input"},
+            "th__input": {
+                "class": "form-check-input",
+                "data-check-all": "ids",
+                "aria-label": _("全选"),
+            },
+        },
+    )
     summary = tables.Column(verbose_name=_("工作内容"), attrs={"td": {"class": "text-wrap"}})
     author = tables.Column(verbose_name=_("填报人"))
 

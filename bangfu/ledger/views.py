@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,6 +29,7 @@ from bangfu.ledger.forms import (
     SolvedProblemFormSet,
 )
 from bangfu.ledger.models import Activity, ActivityParticipant, ActivityPhoto, Problem, Project
+from bangfu.ledger.photos import check_photo, keep_for_later, max_photos
 from bangfu.ledger.tables import ActivityTable, ProblemTable, ProjectTable, ReviewTable
 from bangfu.orgs.tables import MemberTable
 from bangfu.registry.tables import HouseholdTable
@@ -36,8 +37,12 @@ from bangfu.registry.tables import HouseholdTable
 KIND_HINTS = {
     ActivityKind.STAY: gettext_lazy("领导干部进村蹲点:天数、发现、现场解决的问题"),
     ActivityKind.EXPERT_VISIT: gettext_lazy("专业人才进村帮难:帮了哪些户、解决了什么"),
-    ActivityKind.SERVICE_VISIT: gettext_lazy("党员进村服务:走访了哪些户"),
-    ActivityKind.SURVEY: gettext_lazy("入户走访摸底"),
+    ActivityKind.SERVICE_VISIT: gettext_lazy(
+        "党员进村服务:到村到户为群众办实事(看望帮助结对户、代办证件、送医送药、帮助生产),记下服务了哪些户"
+    ),
+    ActivityKind.SURVEY: gettext_lazy(
+        "入户走访摸底:上门了解家庭情况、收入和致贫原因,核实建档信息(只调查、不帮办)"
+    ),
     ActivityKind.POLICY_SUPPORT: gettext_lazy("送政策、送信息:条数"),
     ActivityKind.TECH_SERVICE: gettext_lazy("技术培训和服务:服务人数"),
     ActivityKind.DEV_IDEA: gettext_lazy("帮助完善发展思路:条数"),
@@ -103,7 +108,18 @@ class ActivityDetailView(views.ObjectDetailView):
         context["can_review"] = (
             services.reviewable(self.request.user).filter(pk=self.object.pk).exists()
         )
+        context["next_entry"] = next_to_review(self.request.user, self.object)
         return context
+
+
+def next_to_review(user: Any, after: Activity | None) -> Activity | None:
+    """The entry the reviewer meets next, in the queue's order (date, then number): the first
+    after `after` still awaiting review, else the first in the queue."""
+    queue = services.reviewable(user).order_by("date", "pk")
+    if after is None:
+        return queue.first()
+    later = queue.filter(Q(date__gt=after.date) | Q(date=after.date, pk__gt=after.pk))
+    return later.first() or queue.exclude(pk=after.pk).first()
 
 
 class ActivityEditMixin(views.FormsetsMixin):
@@ -163,10 +179,26 @@ class ActivityEditMixin(views.FormsetsMixin):
                     problem.activities.add(activity)
         return activity
 
+    def form_invalid(self, form: ActivityForm, formsets: Any = None) -> HttpResponse:
+        # A browser cannot fill a file input again: the good photos chosen this time are kept
+        # (with those kept before) and posted back as tokens, so they are not chosen twice.
+        self.kept_tokens = list(getattr(form, "kept_tokens", []))
+        if "photos" in form.fields:
+            for upload in self.request.FILES.getlist(form.add_prefix("photos")):
+                if len(self.kept_tokens) >= max_photos():
+                    break
+                try:
+                    check_photo(upload)
+                except ValidationError:
+                    continue
+                self.kept_tokens.append(keep_for_later(self.request.user, upload))
+        return super().form_invalid(form, formsets)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = context["form"]
         context["kind_label"] = ActivityKind(form.kind).label
+        context["kept_tokens"] = getattr(self, "kept_tokens", [])
         return context
 
 
@@ -223,8 +255,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def review_action(request: HttpRequest) -> HttpResponse:
-    """Accept or return the chosen entries; all of them or, on any error, none."""
-    ids = request.POST.getlist("ids")
+    """Accept or return the chosen entries; all of them or, on any error, none. With
+    `then=next` (an entry's own page), go on to the next entry awaiting review."""
+    # Only entry numbers: a select-all box from an older page posts `ids=on`.
+    ids = [v for v in request.POST.getlist("ids") if v.strip().isdigit()]
     action = request.POST.get("action")
     try:
         if action == "accept":
@@ -237,6 +271,11 @@ def review_action(request: HttpRequest) -> HttpResponse:
             raise ValidationError(_("未知的操作。"))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    else:
+        if request.POST.get("then") == "next" and len(ids) == 1:
+            decided = Activity.objects.filter(pk=ids[0]).first()
+            upcoming = next_to_review(request.user, decided)
+            return redirect(upcoming.get_absolute_url() if upcoming else "ledger:review")
     following = request.POST.get("next", "")
     if following.startswith("/") and not following.startswith("//"):
         return redirect(following)

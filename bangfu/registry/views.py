@@ -5,7 +5,9 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.campaigns.tables import PairingTable
+from bangfu.coops.tables import HouseholdDividendTable, HouseholdHoldingTable
 from bangfu.core import views
+from bangfu.ledger.tables import ProblemTable, ProjectTable, VisitTable
 from bangfu.registry.exit_views import exit_context
 from bangfu.registry.filtersets import HouseholdFilterSet
 from bangfu.registry.forms import HouseholdForm, PeopleFormSet
@@ -37,10 +39,48 @@ class HouseholdListView(views.ObjectListView):
     layout_key = "households"
 
 
+def _visits(household: Household) -> Any:
+    from bangfu.ledger.views import with_participant_count
+
+    return with_participant_count(
+        household.activities.select_related("unit", "branch", "village")
+    ).order_by("-date", "-pk")
+
+
+def _problems(household: Household) -> Any:
+    return household.problems.select_related("unit", "village", "owner").order_by("-raised_on")
+
+
+def _projects(household: Household) -> Any:
+    return household.projects.select_related("unit", "village").order_by("-date", "-pk")
+
+
+def _holdings(household: Household) -> Any:
+    from bangfu.coops.models import Shareholding
+
+    return Shareholding.objects.filter(member__household=household).select_related(
+        "coop", "member", "fund"
+    )
+
+
+def _dividends(household: Household) -> Any:
+    return household.dividends.select_related("run__coop", "member").order_by("-run__year")
+
+
 class HouseholdDetailView(views.ObjectDetailView):
+    """The household and everything touching it: who helps it, every visit, problem, project,
+    share and dividend, so a secretary sees their work in one place."""
+
     queryset = Household.objects.select_related("village__parent__parent")
     template_name = "registry/household_detail.html"
-    related = [(_("帮扶责任人"), "pairings", PairingTable, ("village", "household", "kind"))]
+    related = [
+        (_("帮扶责任人"), "pairings", PairingTable, ("village", "household", "kind")),
+        (_("帮扶活动"), _visits, VisitTable),
+        (_("问题"), _problems, ProblemTable, ("village",)),
+        (_("受益项目"), _projects, ProjectTable, ("village", "beneficiary_count", "total_funds")),
+        (_("股权"), _holdings, HouseholdHoldingTable),
+        (_("分红"), _dividends, HouseholdDividendTable),
+    ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -113,8 +113,10 @@ def test_accepting_creates_the_new_pairings_and_ends_the_replaced(
     assert (kept.village, kept.edited, kept.keep) == (world.lebang, True, 0.0)
     diff = compare(run, START)
     assert (len(diff.kept), len(diff.new), len(diff.ended)) == (1, 2, 1)
+    # Accepting is confirmed with the pairings it ends (see test_solver_accept).
     response = client.post(
-        reverse("campaigns:solver_accept", args=[run.pk]), {"start": START.isoformat()}
+        reverse("campaigns:solver_accept", args=[run.pk]),
+        {"start": START.isoformat(), "confirmed": "1", "ended": [world.pairing_a.pk]},
     )
     run.refresh_from_db()
     assert run.state == "accepted"
@@ -155,7 +157,8 @@ def test_a_rule_failing_on_the_last_pair_writes_nothing(
     )
     pairings_before = list(Pairing.objects.values_list("pk", "end", "state").order_by("pk"))
     response = client.post(
-        reverse("campaigns:solver_accept", args=[run.pk]), {"start": START.isoformat()}
+        reverse("campaigns:solver_accept", args=[run.pk]),
+        {"start": START.isoformat(), "confirmed": "1", "ended": [world.pairing_a.pk]},
     )
     assert response.status_code == 302
     assert list(Pairing.objects.values_list("pk", "end", "state").order_by("pk")) == (

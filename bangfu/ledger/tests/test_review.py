@@ -1,5 +1,7 @@
 """The committee's review: accept or return (with a reason), one or in bulk; which states count."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -136,3 +138,56 @@ def test_the_detail_page_offers_review_to_reviewers_only(login, world):
     url = entry.get_absolute_url()
     assert 'value="accept"' in login("unit_a").get(url).content.decode()
     assert 'value="accept"' not in login("member_a").get(url).content.decode()
+
+
+def test_the_queue_shows_no_raw_html_around_its_tick_boxes(login, world):
+    submitted(world, 2)
+    html = login("unit_a").get(reverse("ledger:review")).content.decode()
+    # Every cell's phone label is plain text: the tick-box column's header HTML stays out of
+    # the attribute, so no stray `">` appears before each box and no card reads `<input ...`.
+    assert 'data-label="<' not in html
+    assert not re.search(r'>[^<]*">', html)  # no `">` shown as text
+    labels = re.findall(r'data-label="([^"]*)"', html)
+    assert labels and not any("<" in label or ">" in label for label in labels)
+    assert html.count('name="ids"') == 2  # one per entry; the select-all box posts nothing
+
+
+def test_select_all_then_accept_is_not_a_server_error(login, world):
+    entries = submitted(world, 2)
+    client = login("unit_a")
+    html = client.get(reverse("ledger:review")).content.decode()
+    header = re.search(r"<th[^>]*>\s*(<input[^>]*>)", html).group(1)
+    assert "data-check-all" in header and 'name="ids"' not in header
+    # A page from before the fix posted the select-all box too (`ids=on`): still no error.
+    response = client.post(
+        ACTION, {"ids": [*(a.pk for a in entries), "on"], "action": "accept"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "已通过2条台账" in response.content.decode()
+    assert {a.state for a in Activity.objects.filter(pk__in=[e.pk for e in entries])} == {
+        ReviewState.ACCEPTED
+    }
+    response = client.post(ACTION, {"ids": ["on"], "action": "accept"}, follow=True)
+    assert response.status_code == 200
+    assert "请至少选择一条台账" in response.content.decode()
+
+
+def test_after_a_decision_on_an_entry_page_the_next_awaiting_one_follows(login, world):
+    first, second = submitted(world, 2)
+    client = login("unit_a")
+    page = client.get(first.get_absolute_url()).content.decode()
+    # The next entry awaiting review is offered, and a decision leads on to it.
+    assert reverse("ledger:activity_detail", args=[second.pk]) in page
+    assert "下一条" in page
+    response = client.post(
+        ACTION,
+        {"ids": [first.pk], "action": "accept", "next": first.get_absolute_url(), "then": "next"},
+    )
+    assert response.status_code == 302
+    assert response.url == second.get_absolute_url()
+    # After the last one, back to the (now empty) queue.
+    response = client.post(
+        ACTION,
+        {"ids": [second.pk], "action": "accept", "next": second.get_absolute_url(), "then": "next"},
+    )
+    assert response.url == reverse("ledger:review")
