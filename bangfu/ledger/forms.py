@@ -186,7 +186,10 @@ class ActivityForm(BaseModelForm):
         """A visit names its households: when the village is left blank and they all live in
         one village, that is the village (a branch with two villages is not asked twice)."""
         name = self.add_prefix("village")
-        numbers = [n for n in self.data.getlist(self.add_prefix("households")) if n]
+        key = self.add_prefix("households")
+        # A page posts a QueryDict; the API hands the form a plain dict with a list.
+        raw = self.data.getlist(key) if hasattr(self.data, "getlist") else self.data.get(key)
+        numbers = [n for n in ([raw] if isinstance(raw, str) else raw or []) if n]
         if self.data.get(name) or not numbers:
             return
         codes = set(
