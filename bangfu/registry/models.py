@@ -267,6 +267,7 @@ class Person(BaseModel):
 
     personal_fields = ("id_number",)
     scope_region_path = "household__village__code"
+    copied_from = {"county_code": "household.county_code"}  # kept by the database (core.derived)
 
     class Meta:
         ordering = ["household", "pk"]
@@ -526,6 +527,7 @@ class HouseholdScore(BaseModel):
     note = models.TextField(_("备注"), blank=True)
 
     scope_region_path = "household__village__code"
+    copied_from = {"county_code": "household.county_code"}  # kept by the database (core.derived)
 
     class Meta:
         ordering = ["-date", "-pk"]
@@ -571,6 +573,7 @@ class HouseholdScoreAnswer(BaseModel):
     points = models.DecimalField(_("得分"), max_digits=6, decimal_places=1)
 
     scope_region_path = "score__household__village__code"
+    copied_from = {"county_code": "score.county_code"}  # kept by the database (core.derived)
 
     class Meta:
         ordering = ["score", "item__order", "item_id"]
