@@ -63,9 +63,7 @@ def copied_columns() -> list[Copied]:
             own = _OWN.match(path)
             if own:
                 source = model._meta.get_field(own.group(1)).column
-                found.append(
-                    Copied(model._meta.db_table, column, source, length=int(own.group(2)))
-                )
+                found.append(Copied(model._meta.db_table, column, source, length=int(own.group(2))))
                 continue
             link_name, parent_field = path.split(".")
             link = model._meta.get_field(link_name)
