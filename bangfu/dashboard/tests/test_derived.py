@@ -219,3 +219,18 @@ def test_a_village_whose_code_changes_takes_its_records_to_the_new_county(world)
         BY_KEY["households_registered"].value(FigureSlice(world.campaign, region_prefix="5227"))
         == 2
     )
+
+
+def test_copy_triggers_come_back_after_a_migration_drops_them(world):
+    from bangfu.core import derived
+
+    derived.drop()
+    assert derived.missing()
+    Household.objects.filter(pk=world.household_a.pk).update(county_code="999999")
+    derived.after_migrate(plan=[])  # a migration rebuilt a table: SQLite lost its triggers
+    assert not derived.missing()
+    world.household_a.refresh_from_db()
+    assert world.household_a.county_code == "520524"  # and what was written meanwhile is right
+    Household.objects.filter(pk=world.household_a.pk).update(village=world.lebang)
+    world.household_a.refresh_from_db()
+    assert world.household_a.county_code == "522723"
