@@ -378,20 +378,12 @@ def expected(world: World, key: str, s: Slice) -> int | Decimal:
     def total(kind: str, attr: str) -> Any:
         return sum((getattr(a, attr) for a in counted_of(kind)), 0)
 
-    problems = [
-        p
-        for p in records["problems"]
-        if p.campaign_id == campaign.pk and s.ledger(p)
-    ]
+    problems = [p for p in records["problems"] if p.campaign_id == campaign.pk and s.ledger(p)]
     today = datetime.date.today()
     households = [h for h in records["households"] if s.household(h)]
     poor = [h for h in households if h.status in ("poor", "relapsed")]
     first, last = (s.start or campaign.start).year, (s.end or campaign.end).year
-    years = [
-        vy
-        for vy in records["village_years"]
-        if vy.year == last and s.village_year(vy)
-    ]
+    years = [vy for vy in records["village_years"] if vy.year == last and s.village_year(vy)]
     if key == "units":
         return len({p.branch.unit_id for p in bv})
     if key == "branches_paired":
