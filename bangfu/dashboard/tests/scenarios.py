@@ -243,12 +243,13 @@ class Slice:
         start: datetime.date | None = None,
         end: datetime.date | None = None,
         user: str | None = None,
+        records: dict[str, list] | None = None,
     ) -> None:
         self.world = world
         self.prefix, self.unit, self.branch, self.start, self.end = prefix, unit, branch, start, end
         self.user = world.users[user] if user else None
         self.pairings = list(Pairing.objects.select_related("branch", "village"))
-        self._records: dict[str, list] | None = None
+        self._records = records  # shared by slices of one moment: `records()` of another
         self._reach: dict[tuple, tuple[set[int], set[int]]] = {}
 
     def records(self) -> dict[str, list]:

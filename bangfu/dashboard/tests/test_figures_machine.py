@@ -24,6 +24,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from bangfu.campaigns import services as pairing_services
 from bangfu.campaigns.models import Pairing
+from bangfu.dashboard import tallies
 from bangfu.dashboard.figures import ALL_FIGURES, BY_KEY, FIGURES, FigureSlice
 from bangfu.dashboard.tests.scenarios import Slice, expected
 from bangfu.geo.models import Region
@@ -385,21 +386,23 @@ class FiguresMachine(RuleBasedStateMachine):
 
     def slices(self) -> list[tuple[dict, Slice]]:
         """The province, a county and a township, a prefecture over a period cutting months, a
-        unit's committee (its user) and a branch of the unit that changes hands."""
+        unit's committee (its user) and a branch of the unit that changes hands; the records
+        recounted by hand are read once for all of them."""
         w = self.world
         may, aug = datetime.date(2016, 5, 10), datetime.date(2016, 8, 20)
+        records = Slice(w).records()
         return [
-            ({}, Slice(w)),
+            ({}, Slice(w, records=records)),
             (
                 {"region_prefix": "5227", "date_from": may, "date_to": aug},
-                Slice(w, prefix="5227", start=may, end=aug),
+                Slice(w, prefix="5227", start=may, end=aug, records=records),
             ),
-            ({"region_prefix": "522723"}, Slice(w, prefix="522723")),
-            ({"region_prefix": "522723102"}, Slice(w, prefix="522723102")),
-            ({"user": w.users["unit_b"]}, Slice(w, user="unit_b")),
+            ({"region_prefix": "522723"}, Slice(w, prefix="522723", records=records)),
+            ({"region_prefix": "522723102"}, Slice(w, prefix="522723102", records=records)),
+            ({"user": w.users["unit_b"]}, Slice(w, user="unit_b", records=records)),
             (
                 {"unit_id": self.branch_c.unit_id, "branch_id": self.branch_c.pk},
-                Slice(w, unit=self.branch_c.unit_id, branch=self.branch_c),
+                Slice(w, unit=self.branch_c.unit_id, branch=self.branch_c, records=records),
             ),
         ]
 
@@ -412,8 +415,10 @@ class FiguresMachine(RuleBasedStateMachine):
             naive = FigureSlice(campaign, tallies=False, **kwargs)
             for figure in CHECKED:
                 value = figure.value(slice_)
-                assert value == figure.measure(figure.records(naive)), (figure.key, kwargs)
                 assert value == expected(self.world, figure.key, hand), (figure.key, kwargs)
+                # Where the value is not its records' measure already: the drill-down's.
+                if figure.distinct or tallies.figure_value(figure, slice_) is not None:
+                    assert value == figure.measure(figure.records(naive)), (figure.key, kwargs)
             # The drill-down page of one figure per step (the office's slices).
             if "user" not in kwargs and n == self.step % 5:
                 figure = CHECKED[self.step % len(CHECKED)]
@@ -433,7 +438,7 @@ class FiguresMachine(RuleBasedStateMachine):
 def test_figures_agree_after_any_sequence_of_writes(world):
     FiguresMachine.world = world
     FiguresMachine.checks = 0
-    examples = int(os.environ.get("MACHINE_EXAMPLES", 8))
+    examples = int(os.environ.get("MACHINE_EXAMPLES", 6))
     run_state_machine_as_test(
         FiguresMachine,
         settings=settings(
