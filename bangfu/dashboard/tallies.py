@@ -7,9 +7,13 @@ whatever wrote it (forms, services, `QuerySet.update()`, imports by COPY). A fig
 from them when its slice is a region down to county level, or the whole province, with no
 unit or branch; everything else is small enough to count directly.
 
+Each tally is declared once (`TALLIES`): which rows move it and how. PostgreSQL's statement
+triggers, SQLite's row triggers and `rebuild()` are all generated from that declaration, and
+which ledger entries are kept is ledger.counting's rule, compiled to SQL, not a copy of it.
 `rebuild()` recomputes the tables from the records (the migration and `bangfu figures
 --rebuild-tallies` call it); tests compare the tallies with a recount after random inserts,
-edits, deletes and review changes.
+edits, deletes, review changes and moves, and a state machine checks every figure against
+its records after random sequences of writes (dashboard/tests/test_figures_machine.py).
 """
 
 from __future__ import annotations
