@@ -438,7 +438,7 @@ class FiguresMachine(RuleBasedStateMachine):
 def test_figures_agree_after_any_sequence_of_writes(world):
     FiguresMachine.world = world
     FiguresMachine.checks = 0
-    examples = int(os.environ.get("MACHINE_EXAMPLES", 6))
+    examples = int(os.environ.get("MACHINE_EXAMPLES", 8))
     run_state_machine_as_test(
         FiguresMachine,
         settings=settings(
