@@ -18,3 +18,10 @@ class CoreConfig(AppConfig):
         from bangfu.core.imports import register_jobs
 
         register_jobs()
+        # Columns copied from related rows are kept by database triggers (core.derived).
+        from django.db.models.signals import post_migrate, pre_migrate
+
+        from bangfu.core import derived
+
+        pre_migrate.connect(derived.before_migrate, sender=self)
+        post_migrate.connect(derived.after_migrate, sender=self)

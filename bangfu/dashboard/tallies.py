@@ -7,22 +7,29 @@ whatever wrote it (forms, services, `QuerySet.update()`, imports by COPY). A fig
 from them when its slice is a region down to county level, or the whole province, with no
 unit or branch; everything else is small enough to count directly.
 
+Each tally is declared once (`TALLIES`): which rows move it and how. PostgreSQL's statement
+triggers, SQLite's row triggers and `rebuild()` are all generated from that declaration, and
+which ledger entries are kept is ledger.counting's rule, compiled to SQL, not a copy of it.
 `rebuild()` recomputes the tables from the records (the migration and `bangfu figures
 --rebuild-tallies` call it); tests compare the tallies with a recount after random inserts,
-edits, deletes and review changes.
+edits, deletes, review changes and moves, and a state machine checks every figure against
+its records after random sequences of writes (dashboard/tests/test_figures_machine.py).
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime
-import itertools
+import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 
+from bangfu.ledger.choices import ActivityKind
+from bangfu.ledger.counting import countable_q
 from bangfu.registry.choices import HouseholdStatus
 
 if TYPE_CHECKING:
@@ -293,377 +300,345 @@ def figure_value(figure: Figure, slice_: FigureSlice) -> int | Decimal | None:
     return None
 
 
-# --- writing: triggers and rebuild ----------------------------------------------------------
+# --- writing: triggers and rebuild, from one definition ------------------------------------
+#
+# Each tally is declared once (TALLIES): for each table whose rows move it, the SQL that
+# turns a set of those rows `x` (each with a `sign`, +1 new and -1 gone) into the tally's
+# keys and sums. The same text then becomes
+# - PostgreSQL statement triggers over transition tables (a COPY or a bulk update of a million
+#   rows costs one grouped upsert, not a million),
+# - SQLite row triggers (x is the one row, OLD with -1 and NEW with +1),
+# - and `rebuild()` (x is the whole table, +1 each).
+# Which entries are kept is the counting module's rule (ledger.counting.countable_q), compiled
+# to SQL here, not restated.
 
 
-def rebuild() -> None:
-    """Recompute both tables from the records (after a load with triggers off, or to check)."""
-    month = (
-        "date_trunc('month', a.date)::date"
-        if connection.vendor == "postgresql"
-        else "date(a.date, 'start of month')"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM dashboard_activitytally")
-        cursor.execute("DELETE FROM dashboard_staytally")
-        for (county, unit), (grain, day) in itertools.product(
-            (("a.county_code", "0"), ("''", "a.unit_id")), (("d", "a.date"), ("m", month))
-        ):
-            cursor.execute(
-                f"""
-                INSERT INTO dashboard_activitytally
-                    (campaign_id, county_code, unit_id, kind, state, grain, day,
-                     entries, persons, quantity, amount, days)
-                SELECT a.campaign_id, {county}, {unit}, a.kind, a.state, '{grain}', {day},
-                       COUNT(*), COALESCE(SUM(p.n), 0), SUM(a.quantity), SUM(a.amount),
-                       SUM(a.days)
-                FROM ledger_activity a
-                LEFT JOIN (SELECT activity_id, COUNT(*) AS n FROM ledger_activityparticipant
-                           GROUP BY activity_id) p ON p.activity_id = a.id
-                WHERE a.state <> 'returned'
-                GROUP BY a.campaign_id, {county if unit == "0" else unit}, a.kind, a.state,
-                         {day}
-                """
-            )
-        whole = f"DATE '{WHOLE}'" if connection.vendor == "postgresql" else f"'{WHOLE}'"
-        for grain, day in (("d", "a.date"), ("m", month), ("a", whole)):
-            by_day = "" if grain == "a" else f", {day}"
-            cursor.execute(
-                f"""
-                INSERT INTO dashboard_staytally
-                    (campaign_id, county_code, member_id, state, grain, day, stays)
-                SELECT a.campaign_id, a.county_code, p.member_id, a.state, '{grain}', {day},
-                       COUNT(*)
-                FROM ledger_activity a JOIN ledger_activityparticipant p ON p.activity_id = a.id
-                WHERE a.kind = 'stay' AND a.state <> 'returned'
-                GROUP BY a.campaign_id, a.county_code, p.member_id, a.state{by_day}
-                """
-            )
-    rebuild_households()
+@dataclass(frozen=True)
+class Source:
+    """How rows of `table` move a tally: `values` maps each tally column to an SQL expression
+    over `x` (the changed rows, with only `columns`) and `joins`; `where` picks the rows.
+    Placeholders: {n} (the rows of `child` pointing at x), {counts:alias} (the counting
+    rule), {day:alias} (the cell's day for grain g.grain), {num:expr} (a number to sum)."""
+
+    table: str
+    columns: tuple[str, ...]
+    values: dict[str, str]
+    joins: str = ""
+    where: str = "1 = 1"
+    child: tuple[str, str] | None = None  # (table, its column pointing at x.id): {n}
+    rebuild: bool = False  # the tally is recounted from this source alone
 
 
-def rebuild_households() -> None:
-    """Recompute the household tally alone (after a registry load with its triggers off)."""
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM dashboard_householdtally")
-        cursor.execute(
-            """
-            INSERT INTO dashboard_householdtally
-                (county_code, status, exit_year, households, people)
-            SELECT h.county_code, h.status, COALESCE(h.exit_year, 0), COUNT(*),
-                   COALESCE(SUM(p.n), 0)
-            FROM registry_household h
-            LEFT JOIN (SELECT household_id, COUNT(*) AS n FROM registry_person
-                       GROUP BY household_id) p ON p.household_id = h.id
-            GROUP BY h.county_code, h.status, COALESCE(h.exit_year, 0)
-            """
-        )
+@dataclass(frozen=True)
+class Tally:
+    table: str
+    keys: tuple[str, ...]
+    sums: tuple[str, ...]
+    sources: tuple[Source, ...]
 
 
-# PostgreSQL: statement-level triggers over transition tables, so a COPY or a bulk update
-# of a million rows costs one grouped upsert, not a million.
-PG_TABLES = {
+GRAINS = "CROSS JOIN (SELECT 'd' AS grain UNION ALL SELECT 'm') g"
+GRAINS_AND_WHOLE = "CROSS JOIN (SELECT 'd' AS grain UNION ALL SELECT 'm' UNION ALL SELECT 'a') g"
+# Each entry is tallied twice: under its county (unit 0: all units) and under its unit
+# (county '': all counties), so a region and a unit's committee both read a handful of cells.
+BY_COUNTY_AND_UNIT = "CROSS JOIN (SELECT 0 AS by_unit UNION ALL SELECT 1) k"
+STAY = ActivityKind.STAY.value
+ACTIVITY_COLUMNS = (
+    "id",
+    "campaign_id",
+    "county_code",
+    "unit_id",
+    "kind",
+    "state",
+    "date",
+    "quantity",
+    "amount",
+    "days",
+)
+
+
+def _activity_keys(a: str) -> dict[str, str]:
+    return {
+        "campaign_id": f"{a}.campaign_id",
+        "county_code": f"CASE k.by_unit WHEN 0 THEN {a}.county_code ELSE '' END",
+        "unit_id": f"CASE k.by_unit WHEN 0 THEN 0 ELSE {a}.unit_id END",
+        "kind": f"{a}.kind",
+        "state": f"{a}.state",
+        "grain": "g.grain",
+        "day": f"{{day:{a}}}",
+    }
+
+
+def _stay_keys(a: str, member: str) -> dict[str, str]:
+    return {
+        "campaign_id": f"{a}.campaign_id",
+        "county_code": f"{a}.county_code",
+        "member_id": member,
+        "state": f"{a}.state",
+        "grain": "g.grain",
+        "day": f"{{day:{a}}}",
+    }
+
+
+def _household_keys(h: str) -> dict[str, str]:
+    return {
+        "county_code": f"{h}.county_code",
+        "status": f"{h}.status",
+        "exit_year": f"COALESCE({h}.exit_year, 0)",
+    }
+
+
+TALLIES = (
+    Tally(
+        "dashboard_activitytally",
+        ("campaign_id", "county_code", "unit_id", "kind", "state", "grain", "day"),
+        SUMS,
+        (
+            Source(
+                "ledger_activity",
+                ACTIVITY_COLUMNS,
+                {
+                    **_activity_keys("x"),
+                    "entries": "x.sign",
+                    "persons": "x.sign * {n}",
+                    "quantity": "x.sign * x.quantity",
+                    "amount": "x.sign * {num:x.amount}",
+                    "days": "x.sign * x.days",
+                },
+                joins=f"{GRAINS} {BY_COUNTY_AND_UNIT}",
+                where="{counts:x}",
+                child=("ledger_activityparticipant", "activity_id"),
+                rebuild=True,
+            ),
+            Source(
+                "ledger_activityparticipant",
+                ("activity_id", "member_id"),
+                {
+                    **_activity_keys("a"),
+                    "entries": "0",
+                    "persons": "x.sign",
+                    "quantity": "0",
+                    "amount": "0",
+                    "days": "0",
+                },
+                joins=f"JOIN ledger_activity a ON a.id = x.activity_id {GRAINS}"
+                f" {BY_COUNTY_AND_UNIT}",
+                where="{counts:a}",
+            ),
+        ),
+    ),
+    Tally(
+        "dashboard_staytally",
+        ("campaign_id", "county_code", "member_id", "state", "grain", "day"),
+        ("stays",),
+        (
+            Source(
+                "ledger_activity",
+                ACTIVITY_COLUMNS,
+                {**_stay_keys("x", "p.member_id"), "stays": "x.sign"},
+                joins=f"JOIN ledger_activityparticipant p ON p.activity_id = x.id"
+                f" {GRAINS_AND_WHOLE}",
+                where=f"x.kind = '{STAY}' AND {{counts:x}}",
+                rebuild=True,
+            ),
+            Source(
+                "ledger_activityparticipant",
+                ("activity_id", "member_id"),
+                {**_stay_keys("a", "x.member_id"), "stays": "x.sign"},
+                joins=f"JOIN ledger_activity a ON a.id = x.activity_id {GRAINS_AND_WHOLE}",
+                where=f"a.kind = '{STAY}' AND {{counts:a}}",
+            ),
+        ),
+    ),
+    Tally(
+        "dashboard_householdtally",
+        ("county_code", "status", "exit_year"),
+        ("households", "people"),
+        (
+            Source(
+                "registry_household",
+                ("id", "county_code", "status", "exit_year"),
+                {**_household_keys("x"), "households": "x.sign", "people": "x.sign * {n}"},
+                child=("registry_person", "household_id"),
+                rebuild=True,
+            ),
+            Source(
+                "registry_person",
+                ("household_id",),
+                {**_household_keys("h"), "households": "0", "people": "x.sign"},
+                joins="JOIN registry_household h ON h.id = x.household_id",
+            ),
+        ),
+    ),
+)
+# The trigger names: dashboard_<kind>_<event> (registry.first_load turns them off by name).
+KINDS = {
     "ledger_activity": "activity",
     "ledger_activityparticipant": "participant",
     "registry_household": "household",
     "registry_person": "person",
 }
+
+
+def _sql_of(q: Q, model: type, alias: str) -> str:
+    """A filter on a model's own columns as SQL over a row alias, its values inlined (a
+    trigger's text takes no parameters)."""
+    from django.db.models.sql import Query
+
+    query = Query(model)
+    compiler = query.get_compiler(connection=connection)
+    sql, params = query.build_where(q).as_sql(compiler, connection)
+    table = connection.ops.quote_name(model._meta.db_table)
+    sql = sql.replace(f"{table}.", f"{alias}.")
+
+    def literal(value: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise TypeError(f"cannot inline {value!r}")
+        return str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'"
+
+    return sql.replace("%s", "{}").format(*(literal(p) for p in params))
+
+
+def _render(text: str, child: tuple[str, str] | None, rebuild: bool) -> str:
+    """Fill a source's placeholders for this database (and for a trigger or the rebuild)."""
+    from bangfu.ledger.models import Activity
+
+    pg = connection.vendor == "postgresql"
+
+    def fill(match: re.Match) -> str:
+        name, arg = match.group(1), match.group(2)
+        if name == "counts":
+            return _sql_of(countable_q(), Activity, arg)
+        if name == "num":
+            return arg if pg else f"CAST({arg} AS NUMERIC)"
+        if name == "day":
+            month = (
+                f"date_trunc('month', {arg}.date)::date"
+                if pg
+                else f"date({arg}.date, 'start of month')"
+            )
+            whole = f"DATE '{WHOLE}'" if pg else f"'{WHOLE}'"
+            return f"CASE g.grain WHEN 'd' THEN {arg}.date WHEN 'm' THEN {month} ELSE {whole} END"
+        if name == "n":
+            if rebuild:
+                return "COALESCE(cn.n, 0)"
+            table, column = child
+            return f"(SELECT COUNT(*) FROM {table} c WHERE c.{column} = x.id)"
+        raise KeyError(name)
+
+    return re.sub(r"\{(\w+)(?::([^{}]+))?\}", fill, text)
+
+
+def _upsert(tally: Tally, source: Source, rows: str, rebuild: bool = False) -> str:
+    """The statement adding the rows' signed contributions to the tally's cells."""
+    columns = tally.keys + tally.sums
+    keys = [_render(source.values[k], source.child, rebuild) for k in tally.keys]
+    sums = [f"SUM({_render(source.values[s], source.child, rebuild)})" for s in tally.sums]
+    joins = _render(source.joins, source.child, rebuild)
+    if rebuild and source.child:
+        table, column = source.child
+        joins += (
+            f" LEFT JOIN (SELECT {column} AS of_id, COUNT(*) AS n FROM {table}"
+            f" GROUP BY {column}) cn ON cn.of_id = x.id"
+        )
+    positions = ", ".join(str(i + 1) for i in range(len(keys)))
+    sql = (
+        f"INSERT INTO {tally.table} ({', '.join(columns)})"
+        f" SELECT {', '.join(keys + sums)} FROM ({rows}) x {joins}"
+        f" WHERE {_render(source.where, source.child, rebuild)}"
+        f" GROUP BY {positions} HAVING {' OR '.join(f'{s} <> 0' for s in sums)}"
+    )
+    if not rebuild:
+        sql += f" ON CONFLICT ({', '.join(tally.keys)}) DO UPDATE SET " + ", ".join(
+            f"{s} = {tally.table}.{s} + excluded.{s}" for s in tally.sums
+        )
+    return sql
+
+
+def _sources(table: str) -> list[tuple[Tally, Source]]:
+    return [(t, s) for t in TALLIES for s in t.sources if s.table == table]
+
+
+def _columns(table: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c for _t, s in _sources(table) for c in s.columns))
+
+
+def _rows(columns: tuple[str, ...], sign: int, source: str) -> str:
+    """Rows with a sign: `source` is a table name, or 'NEW'/'OLD' of a SQLite row trigger."""
+    if source in ("NEW", "OLD"):
+        return ", ".join([*(f"{source}.{c} AS {c}" for c in columns), f"{sign} AS sign"])
+    return f"{', '.join(columns)}, {sign} AS sign FROM {source}"
+
+
+def rebuild(only: tuple[str, ...] | None = None) -> None:
+    """Recompute the tables from the records (after a load with triggers off, or to check);
+    `only` names the tally tables to recompute."""
+    with connection.cursor() as cursor:
+        for tally in TALLIES:
+            if only is not None and tally.table not in only:
+                continue
+            cursor.execute(f"DELETE FROM {tally.table}")
+            for source in tally.sources:
+                if source.rebuild:
+                    rows = "SELECT " + _rows(source.columns, 1, source.table)
+                    cursor.execute(_upsert(tally, source, rows, rebuild=True))
+
+
+def rebuild_households() -> None:
+    """Recompute the household tally alone (after a registry load with its triggers off)."""
+    rebuild(only=("dashboard_householdtally",))
+
+
+# PostgreSQL: one function per table and event, over the statement's transition tables.
 PG_EVENTS = {"INSERT": ("new_rows",), "UPDATE": ("old_rows", "new_rows"), "DELETE": ("old_rows",)}
-
-
-def _signed(events: tuple[str, ...], select: str) -> str:
-    """The rows of the transition tables, old ones with sign -1 and new ones with +1."""
-    parts = []
-    for table in events:
-        sign = "-1" if table == "old_rows" else "1"
-        parts.append(select.format(rows=table, sign=sign))
-    return " UNION ALL ".join(parts)
-
-
-def _pg_function(kind: str, event: str) -> str:
-    events = PG_EVENTS[event]
-    cells = "(VALUES ('d'), ('m')) AS g(grain)"
-    # Each entry is tallied twice: under its county (all units) and under its unit (all
-    # counties), so a region and a unit's committee both read a handful of cells.
-    keys = (
-        "CROSS JOIN LATERAL (VALUES (r.county_code, 0::bigint), (''::varchar, r.unit_id))"
-        " AS k(county, unit)"
-    )
-    day = "CASE WHEN g.grain = 'd' THEN r.date ELSE date_trunc('month', r.date)::date END"
-    if kind == "activity":
-        rows = _signed(
-            events,
-            "SELECT x.campaign_id, x.county_code, x.unit_id, x.kind, x.state, x.date, x.quantity,"
-            " x.amount, x.days, {sign} AS sign, (SELECT COUNT(*) FROM ledger_activityparticipant p"
-            " WHERE p.activity_id = x.id) AS n FROM {rows} x",
-        )
-        body = f"""
-        INSERT INTO dashboard_activitytally AS t (campaign_id, county_code, unit_id, kind,
-            state, grain, day, entries, persons, quantity, amount, days)
-        SELECT r.campaign_id, k.county, k.unit, r.kind, r.state, g.grain, {day}, SUM(r.sign),
-            SUM(r.sign * r.n), SUM(r.sign * r.quantity), SUM(r.sign * r.amount),
-            SUM(r.sign * r.days)
-        FROM ({rows}) r CROSS JOIN {cells} {keys}
-        WHERE r.state <> 'returned'
-        GROUP BY 1, 2, 3, 4, 5, 6, 7
-        HAVING SUM(r.sign) <> 0 OR SUM(r.sign * r.n) <> 0 OR SUM(r.sign * r.quantity) <> 0
-            OR SUM(r.sign * r.amount) <> 0 OR SUM(r.sign * r.days) <> 0
-        ON CONFLICT (campaign_id, county_code, unit_id, kind, state, grain, day) DO UPDATE SET
-            entries = t.entries + EXCLUDED.entries, persons = t.persons + EXCLUDED.persons,
-            quantity = t.quantity + EXCLUDED.quantity, amount = t.amount + EXCLUDED.amount,
-            days = t.days + EXCLUDED.days;"""
-    elif kind == "participant":
-        rows = _signed(events, "SELECT x.activity_id, {sign} AS sign FROM {rows} x")
-        body = f"""
-        INSERT INTO dashboard_activitytally AS t (campaign_id, county_code, unit_id, kind,
-            state, grain, day, entries, persons, quantity, amount, days)
-        SELECT r.campaign_id, k.county, k.unit, r.kind, r.state, g.grain, {day}, 0,
-            SUM(r.sign), 0, 0, 0
-        FROM (SELECT a.campaign_id, a.county_code, a.unit_id, a.kind, a.state, a.date, s.sign
-              FROM ({rows}) s JOIN ledger_activity a ON a.id = s.activity_id) r
-        CROSS JOIN {cells} {keys}
-        WHERE r.state <> 'returned'
-        GROUP BY 1, 2, 3, 4, 5, 6, 7
-        HAVING SUM(r.sign) <> 0
-        ON CONFLICT (campaign_id, county_code, unit_id, kind, state, grain, day) DO UPDATE SET
-            persons = t.persons + EXCLUDED.persons;"""
-    elif kind == "household":
-        rows = _signed(
-            events,
-            "SELECT x.county_code, x.status, COALESCE(x.exit_year, 0) AS exit_year,"
-            " {sign} AS sign, (SELECT COUNT(*) FROM registry_person p"
-            " WHERE p.household_id = x.id) AS n FROM {rows} x",
-        )
-        body = f"""
-        INSERT INTO dashboard_householdtally AS t (county_code, status, exit_year, households,
-            people)
-        SELECT r.county_code, r.status, r.exit_year, SUM(r.sign), SUM(r.sign * r.n)
-        FROM ({rows}) r
-        GROUP BY 1, 2, 3
-        HAVING SUM(r.sign) <> 0 OR SUM(r.sign * r.n) <> 0
-        ON CONFLICT (county_code, status, exit_year) DO UPDATE SET
-            households = t.households + EXCLUDED.households,
-            people = t.people + EXCLUDED.people;"""
-    else:
-        rows = _signed(events, "SELECT x.household_id, {sign} AS sign FROM {rows} x")
-        body = f"""
-        INSERT INTO dashboard_householdtally AS t (county_code, status, exit_year, households,
-            people)
-        SELECT h.county_code, h.status, COALESCE(h.exit_year, 0), 0, SUM(s.sign)
-        FROM ({rows}) s JOIN registry_household h ON h.id = s.household_id
-        GROUP BY 1, 2, 3
-        HAVING SUM(s.sign) <> 0
-        ON CONFLICT (county_code, status, exit_year) DO UPDATE SET
-            people = t.people + EXCLUDED.people;"""
-    if kind == "activity":
-        stays = _signed(
-            events,
-            "SELECT x.campaign_id, x.county_code, p.member_id, x.state, x.date, {sign} AS sign"
-            " FROM {rows} x JOIN ledger_activityparticipant p ON p.activity_id = x.id"
-            " WHERE x.kind = 'stay'",
-        )
-        body += _pg_stays(stays)
-    elif kind == "participant":
-        stays = _signed(
-            events,
-            "SELECT a.campaign_id, a.county_code, x.member_id, a.state, a.date, {sign} AS sign"
-            " FROM {rows} x JOIN ledger_activity a ON a.id = x.activity_id"
-            " WHERE a.kind = 'stay'",
-        )
-        body += _pg_stays(stays)
-    name = f"dashboard_{kind}_{event.lower()}"
-    return f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$
-    BEGIN {body}
-        RETURN NULL;
-    END $$ LANGUAGE plpgsql"""
-
-
-def _pg_stays(rows: str) -> str:
-    day = (
-        "CASE g.grain WHEN 'd' THEN r.date WHEN 'm' THEN date_trunc('month', r.date)::date"
-        f" ELSE DATE '{WHOLE}' END"
-    )
-    return f"""
-        INSERT INTO dashboard_staytally AS t (campaign_id, county_code, member_id, state,
-            grain, day, stays)
-        SELECT r.campaign_id, r.county_code, r.member_id, r.state, g.grain, {day}, SUM(r.sign)
-        FROM ({rows}) r CROSS JOIN (VALUES ('d'), ('m'), ('a')) AS g(grain)
-        WHERE r.state <> 'returned'
-        GROUP BY 1, 2, 3, 4, 5, 6
-        HAVING SUM(r.sign) <> 0
-        ON CONFLICT (campaign_id, county_code, member_id, state, grain, day) DO UPDATE SET
-            stays = t.stays + EXCLUDED.stays;"""
 
 
 def _pg_sql() -> list[str]:
     statements = []
-    for table, kind in PG_TABLES.items():
-        for event, transition in PG_EVENTS.items():
+    for table, kind in KINDS.items():
+        columns = _columns(table)
+        for event, transitions in PG_EVENTS.items():
             name = f"dashboard_{kind}_{event.lower()}"
+            rows = " UNION ALL ".join(
+                "SELECT " + _rows(columns, -1 if t == "old_rows" else 1, t) for t in transitions
+            )
+            body = ";\n".join(_upsert(tally, source, rows) for tally, source in _sources(table))
             referencing = " ".join(
-                f"{'OLD' if t == 'old_rows' else 'NEW'} TABLE AS {t}" for t in transition
+                f"{'OLD' if t == 'old_rows' else 'NEW'} TABLE AS {t}" for t in transitions
             )
-            statements.append(_pg_function(kind, event))
-            statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            statements.append(
+            statements += [
+                f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$ BEGIN\n{body};\n"
+                "RETURN NULL; END $$ LANGUAGE plpgsql",
+                f"DROP TRIGGER IF EXISTS {name} ON {table}",
                 f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {referencing}"
-                f" FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
-            )
+                f" FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+            ]
     return statements
 
 
-def _sqlite_activity_upsert(row: str, sign: str, persons: str) -> str:
-    """SQLite has no trigger functions: the upsert of one row's day and month cells, under its
-    county and under its unit, inline."""
-    out = []
-    for (county, unit), (grain, day) in itertools.product(
-        ((f"{row}.county_code", "0"), ("''", f"{row}.unit_id")),
-        (("d", f"{row}.date"), ("m", f"date({row}.date, 'start of month')")),
-    ):
-        out.append(
-            f"""INSERT INTO dashboard_activitytally
-                (campaign_id, county_code, unit_id, kind, state, grain, day,
-                 entries, persons, quantity, amount, days)
-            SELECT {row}.campaign_id, {county}, {unit}, {row}.kind, {row}.state, '{grain}',
-                   {day}, {sign}1, {persons}, {sign}{row}.quantity,
-                   {sign}CAST({row}.amount AS NUMERIC), {sign}{row}.days
-            WHERE {row}.state <> 'returned'
-            ON CONFLICT (campaign_id, county_code, unit_id, kind, state, grain, day) DO UPDATE SET
-                entries = entries + excluded.entries, persons = persons + excluded.persons,
-                quantity = quantity + excluded.quantity, amount = amount + excluded.amount,
-                days = days + excluded.days;"""
-        )
-    return "\n".join(out)
-
-
-def _sqlite_participant_upsert(activity_id: str, sign: str) -> str:
-    out = []
-    for (county, unit), (grain, day) in itertools.product(
-        (("a.county_code", "0"), ("''", "a.unit_id")),
-        (("d", "a.date"), ("m", "date(a.date, 'start of month')")),
-    ):
-        out.append(
-            f"""INSERT INTO dashboard_activitytally
-                (campaign_id, county_code, unit_id, kind, state, grain, day,
-                 entries, persons, quantity, amount, days)
-            SELECT a.campaign_id, {county}, {unit}, a.kind, a.state, '{grain}', {day},
-                   0, {sign}1, 0, 0, 0
-            FROM ledger_activity a WHERE a.id = {activity_id} AND a.state <> 'returned'
-            ON CONFLICT (campaign_id, county_code, unit_id, kind, state, grain, day) DO UPDATE SET
-                persons = persons + excluded.persons;"""
-        )
-    return "\n".join(out)
-
-
-def _sqlite_household_upsert(row: str, sign: str, people: str) -> str:
-    return f"""INSERT INTO dashboard_householdtally
-            (county_code, status, exit_year, households, people)
-        SELECT {row}.county_code, {row}.status, COALESCE({row}.exit_year, 0), {sign}1, {people}
-        WHERE 1
-        ON CONFLICT (county_code, status, exit_year) DO UPDATE SET
-            households = households + excluded.households, people = people + excluded.people;"""
-
-
-def _sqlite_person_upsert(household_id: str, sign: str) -> str:
-    return f"""INSERT INTO dashboard_householdtally
-            (county_code, status, exit_year, households, people)
-        SELECT h.county_code, h.status, COALESCE(h.exit_year, 0), 0, {sign}1
-        FROM registry_household h WHERE h.id = {household_id}
-        ON CONFLICT (county_code, status, exit_year) DO UPDATE SET
-            people = people + excluded.people;"""
-
-
-def _sqlite_stays(row: str, member: str, source: str, sign: str) -> str:
-    """Upserts of one stay's participants (or one participant's stay) into the stay tally."""
-    out = []
-    for grain, day in (
-        ("d", f"{row}.date"),
-        ("m", f"date({row}.date, 'start of month')"),
-        ("a", f"'{WHOLE}'"),
-    ):
-        out.append(
-            f"""INSERT INTO dashboard_staytally
-                (campaign_id, county_code, member_id, state, grain, day, stays)
-            SELECT {row}.campaign_id, {row}.county_code, {member}, {row}.state, '{grain}',
-                   {day}, {sign}1
-            {source} AND {row}.kind = 'stay' AND {row}.state <> 'returned'
-            ON CONFLICT (campaign_id, county_code, member_id, state, grain, day) DO UPDATE SET
-                stays = stays + excluded.stays;"""
-        )
-    return "\n".join(out)
-
-
-def _sqlite_activity_stays(row: str, sign: str) -> str:
-    source = f"FROM ledger_activityparticipant p WHERE p.activity_id = {row}.id"
-    return _sqlite_stays(row, "p.member_id", source, sign)
-
-
-def _sqlite_participant_stays(row: str, sign: str) -> str:
-    source = f"FROM ledger_activity a WHERE a.id = {row}.activity_id"
-    return _sqlite_stays("a", f"{row}.member_id", source, sign)
+# SQLite: row triggers; an update takes the old row out and puts the new one in, in one
+# statement per tally, and only when a column the tallies read has changed.
+SQLITE_EVENTS = {"inserted": ("NEW",), "deleted": ("OLD",), "updated": ("OLD", "NEW")}
 
 
 def _sqlite_sql() -> list[str]:
-    n_old = "(SELECT COUNT(*) FROM ledger_activityparticipant WHERE activity_id = OLD.id)"
-    n_new = "(SELECT COUNT(*) FROM ledger_activityparticipant WHERE activity_id = NEW.id)"
-    p_old = "(SELECT COUNT(*) FROM registry_person WHERE household_id = OLD.id)"
-    p_new = "(SELECT COUNT(*) FROM registry_person WHERE household_id = NEW.id)"
-    activity_changed = (
-        "OLD.campaign_id IS NOT NEW.campaign_id OR OLD.county_code IS NOT NEW.county_code"
-        " OR OLD.kind IS NOT NEW.kind OR OLD.state IS NOT NEW.state OR OLD.date IS NOT NEW.date"
-        " OR OLD.quantity IS NOT NEW.quantity OR CAST(OLD.amount AS NUMERIC)"
-        " IS NOT CAST(NEW.amount AS NUMERIC) OR OLD.days IS NOT NEW.days"
-    )
-    household_changed = (
-        "OLD.county_code IS NOT NEW.county_code OR OLD.status IS NOT NEW.status"
-        " OR OLD.exit_year IS NOT NEW.exit_year"
-    )
-    return [
-        f"""CREATE TRIGGER dashboard_activity_inserted AFTER INSERT ON ledger_activity BEGIN
-            {_sqlite_activity_upsert("NEW", "", n_new)}
-            {_sqlite_activity_stays("NEW", "")} END""",
-        f"""CREATE TRIGGER dashboard_activity_deleted AFTER DELETE ON ledger_activity BEGIN
-            {_sqlite_activity_upsert("OLD", "-", "-" + n_old)}
-            {_sqlite_activity_stays("OLD", "-")} END""",
-        f"""CREATE TRIGGER dashboard_activity_updated AFTER UPDATE ON ledger_activity
-            WHEN {activity_changed} BEGIN
-            {_sqlite_activity_upsert("OLD", "-", "-" + n_old)}
-            {_sqlite_activity_stays("OLD", "-")}
-            {_sqlite_activity_upsert("NEW", "", n_new)}
-            {_sqlite_activity_stays("NEW", "")} END""",
-        f"""CREATE TRIGGER dashboard_participant_inserted AFTER INSERT
-            ON ledger_activityparticipant BEGIN
-            {_sqlite_participant_upsert("NEW.activity_id", "")}
-            {_sqlite_participant_stays("NEW", "")} END""",
-        f"""CREATE TRIGGER dashboard_participant_deleted AFTER DELETE
-            ON ledger_activityparticipant BEGIN
-            {_sqlite_participant_upsert("OLD.activity_id", "-")}
-            {_sqlite_participant_stays("OLD", "-")} END""",
-        f"""CREATE TRIGGER dashboard_participant_updated AFTER UPDATE
-            ON ledger_activityparticipant
-            WHEN OLD.activity_id IS NOT NEW.activity_id OR OLD.member_id IS NOT NEW.member_id
-            BEGIN
-            {_sqlite_participant_upsert("OLD.activity_id", "-")}
-            {_sqlite_participant_stays("OLD", "-")}
-            {_sqlite_participant_upsert("NEW.activity_id", "")}
-            {_sqlite_participant_stays("NEW", "")} END""",
-        f"""CREATE TRIGGER dashboard_household_inserted AFTER INSERT ON registry_household BEGIN
-            {_sqlite_household_upsert("NEW", "", p_new)} END""",
-        f"""CREATE TRIGGER dashboard_household_deleted AFTER DELETE ON registry_household BEGIN
-            {_sqlite_household_upsert("OLD", "-", "-" + p_old)} END""",
-        f"""CREATE TRIGGER dashboard_household_updated AFTER UPDATE ON registry_household
-            WHEN {household_changed} BEGIN
-            {_sqlite_household_upsert("OLD", "-", "-" + p_old)}
-            {_sqlite_household_upsert("NEW", "", p_new)} END""",
-        f"""CREATE TRIGGER dashboard_person_inserted AFTER INSERT ON registry_person BEGIN
-            {_sqlite_person_upsert("NEW.household_id", "")} END""",
-        f"""CREATE TRIGGER dashboard_person_deleted AFTER DELETE ON registry_person BEGIN
-            {_sqlite_person_upsert("OLD.household_id", "-")} END""",
-        f"""CREATE TRIGGER dashboard_person_updated AFTER UPDATE ON registry_person
-            WHEN OLD.household_id IS NOT NEW.household_id BEGIN
-            {_sqlite_person_upsert("OLD.household_id", "-")}
-            {_sqlite_person_upsert("NEW.household_id", "")} END""",
-    ]
+    statements = []
+    for table, kind in KINDS.items():
+        columns = _columns(table)
+        for event, images in SQLITE_EVENTS.items():
+            rows = " UNION ALL ".join(
+                "SELECT " + _rows(columns, -1 if i == "OLD" else 1, i) for i in images
+            )
+            body = "".join(f"{_upsert(t, s, rows)};\n" for t, s in _sources(table))
+            when = ""
+            if event == "updated":
+                when = "WHEN " + " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
+            on = {"inserted": "INSERT", "deleted": "DELETE", "updated": "UPDATE"}[event]
+            statements.append(
+                f"CREATE TRIGGER dashboard_{kind}_{event} AFTER {on} ON {table} {when}"
+                f" BEGIN\n{body}END"
+            )
+    return statements
 
 
 def install_triggers() -> None:
@@ -676,13 +651,8 @@ def install_triggers() -> None:
 
 
 def expected_triggers() -> set[str]:
-    if connection.vendor == "postgresql":
-        return {f"dashboard_{k}_{e.lower()}" for k in PG_TABLES.values() for e in PG_EVENTS}
-    return {
-        f"dashboard_{t}_{e}"
-        for t in ("activity", "participant", "household", "person")
-        for e in ("inserted", "deleted", "updated")
-    }
+    events = PG_EVENTS if connection.vendor == "postgresql" else SQLITE_EVENTS
+    return {f"dashboard_{k}_{e.lower()}" for k in KINDS.values() for e in events}
 
 
 def triggers_missing() -> bool:
@@ -746,6 +716,5 @@ def drop_triggers() -> None:
             for (name,) in cursor.fetchall():
                 cursor.execute(f"DROP FUNCTION IF EXISTS {name} CASCADE")
             return
-        for table in ("activity", "participant", "household", "person"):
-            for event in ("inserted", "deleted", "updated"):
-                cursor.execute(f"DROP TRIGGER IF EXISTS dashboard_{table}_{event}")
+        for name in expected_triggers():
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")

@@ -60,6 +60,8 @@ class Region(BaseModel):
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
 
     scope_region_path = "code"
+    # Kept by the database (core.derived), whatever writes the code.
+    copied_from = {"county_code": "code[:6]"}
     # Division names and codes are public statistics: anyone may search them (e.g. to claim).
     public_search = True
 
@@ -114,8 +116,11 @@ class InVillage(models.Model):
     """A record kept in a village: it carries the village's county code (the shard key a
     national deployment splits on) and refuses a region that is not a village.
 
-    Subclasses declare `village` (a FK to Region) and `county_code` themselves.
+    Subclasses declare `village` (a FK to Region) and `county_code` themselves; the database
+    keeps the code equal to the village's (core.derived), `save()` only fills it in early.
     """
+
+    copied_from = {"county_code": "village.county_code"}
 
     class Meta:
         abstract = True

@@ -58,6 +58,8 @@ class LedgerModel(InVillage, BaseModel):
     scope_region_path = "village__code"
     scope_unit_path = "unit"
     scope_branch_path = "branch"
+    # An entry with a branch belongs to the branch's unit, kept by the database (core.derived).
+    copied_from = {**InVillage.copied_from, "unit": "branch.unit"}
 
     class Meta:
         abstract = True

@@ -281,6 +281,7 @@ class Person(BaseModel):
     # The birth date is the eight digits an ID number's mask hides: masked with it.
     personal_fields = ("id_number", "birth_date")
     scope_region_path = "household__village__code"
+    copied_from = {"county_code": "household.county_code"}  # kept by the database (core.derived)
 
     class Meta:
         ordering = ["household", "pk"]
@@ -534,6 +535,7 @@ class HouseholdScore(BaseModel):
     note = models.TextField(_("备注"), blank=True)
 
     scope_region_path = "household__village__code"
+    copied_from = {"county_code": "household.county_code"}  # kept by the database (core.derived)
 
     class Meta:
         ordering = ["-date", "-pk"]
@@ -579,6 +581,7 @@ class HouseholdScoreAnswer(BaseModel):
     points = models.DecimalField(_("得分"), max_digits=6, decimal_places=1)
 
     scope_region_path = "score__household__village__code"
+    copied_from = {"county_code": "score.county_code"}  # kept by the database (core.derived)
 
     class Meta:
         ordering = ["score", "item__order", "item_id"]

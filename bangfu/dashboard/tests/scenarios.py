@@ -13,6 +13,8 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Count
+
 from bangfu.campaigns.models import Pairing
 from bangfu.conftest import World
 from bangfu.geo.models import Region, VillageYear
@@ -241,11 +243,32 @@ class Slice:
         start: datetime.date | None = None,
         end: datetime.date | None = None,
         user: str | None = None,
+        records: dict[str, list] | None = None,
     ) -> None:
         self.world = world
         self.prefix, self.unit, self.branch, self.start, self.end = prefix, unit, branch, start, end
         self.user = world.users[user] if user else None
         self.pairings = list(Pairing.objects.select_related("branch", "village"))
+        self._records = records  # shared by slices of one moment: `records()` of another
+        self._reach: dict[tuple, tuple[set[int], set[int]]] = {}
+
+    def records(self) -> dict[str, list]:
+        """Every record a figure may count, read once per slice (plain lists)."""
+        if self._records is None:
+            self._records = {
+                "activities": list(
+                    Activity.objects.select_related("village").prefetch_related(
+                        "participations__member"
+                    )
+                ),
+                "problems": list(Problem.objects.select_related("village")),
+                "projects": list(Project.objects.select_related("village")),
+                "households": list(
+                    Household.objects.select_related("village").annotate(n_people=Count("people"))
+                ),
+                "village_years": list(VillageYear.objects.select_related("village")),
+            }
+        return self._records
 
     def in_period(self, day: datetime.date | None) -> bool:
         if day is None:
@@ -273,6 +296,12 @@ class Slice:
         return self._ledger_ok(p.village.code, p.branch.unit_id, p.branch_id)
 
     def worked_villages(self, unit: Any, branch: Any) -> set[int]:
+        key = ("worked", _pk(unit) if unit is not None else None, _pk(branch) if branch else None)
+        if key not in self._reach:
+            self._reach[key] = self._worked_villages(unit, branch)
+        return self._reach[key]
+
+    def _worked_villages(self, unit: Any, branch: Any) -> set[int]:
         # A pending or rejected claim gives no reach into the village.
         approved = [p for p in self.pairings if p.state == "approved"]
         if branch is not None:
@@ -334,9 +363,10 @@ def expected(world: World, key: str, s: Slice) -> int | Decimal:
     ]
     bv = [p for p in pairings if p.kind == "branch_village"]
     sh = [p for p in pairings if p.kind == "secretary_household"]
+    records = s.records()
     entries = [
         a
-        for a in Activity.objects.select_related("village").prefetch_related("participations")
+        for a in records["activities"]
         if a.campaign_id == campaign.pk and s.in_period(a.date) and s.ledger(a)
     ]
 
@@ -349,20 +379,12 @@ def expected(world: World, key: str, s: Slice) -> int | Decimal:
     def total(kind: str, attr: str) -> Any:
         return sum((getattr(a, attr) for a in counted_of(kind)), 0)
 
-    problems = [
-        p
-        for p in Problem.objects.select_related("village")
-        if p.campaign_id == campaign.pk and s.ledger(p)
-    ]
+    problems = [p for p in records["problems"] if p.campaign_id == campaign.pk and s.ledger(p)]
     today = datetime.date.today()
-    households = [h for h in Household.objects.select_related("village") if s.household(h)]
+    households = [h for h in records["households"] if s.household(h)]
     poor = [h for h in households if h.status in ("poor", "relapsed")]
     first, last = (s.start or campaign.start).year, (s.end or campaign.end).year
-    years = [
-        vy
-        for vy in VillageYear.objects.select_related("village")
-        if vy.year == last and s.village_year(vy)
-    ]
+    years = [vy for vy in records["village_years"] if vy.year == last and s.village_year(vy)]
     if key == "units":
         return len({p.branch.unit_id for p in bv})
     if key == "branches_paired":
@@ -378,7 +400,7 @@ def expected(world: World, key: str, s: Slice) -> int | Decimal:
             {
                 pp.member_id
                 for a in counted_of("stay")
-                for pp in ActivityParticipant.objects.filter(activity=a).select_related("member")
+                for pp in a.participations.all()
                 if pp.member.is_leading_cadre
             }
         )
@@ -399,7 +421,7 @@ def expected(world: World, key: str, s: Slice) -> int | Decimal:
     if key == "projects":
         return sum(
             1
-            for p in Project.objects.select_related("village")
+            for p in records["projects"]
             if p.campaign_id == campaign.pk and s.ledger(p) and s.in_period(p.date)
         )
     if key == "funds_yuan":
@@ -409,7 +431,7 @@ def expected(world: World, key: str, s: Slice) -> int | Decimal:
     if key == "poor_households":
         return len(poor)
     if key == "poor_people":
-        return sum(Person.objects.filter(household=h).count() for h in poor)
+        return sum(h.n_people for h in poor)
     if key == "households_lifted":
         return sum(
             1 for h in households if h.status == "lifted" and first <= (h.exit_year or 0) <= last
