@@ -16,9 +16,9 @@ from rest_framework.test import APIClient
 
 from bangfu.api import tokens
 from bangfu.campaigns.models import Pairing
-from bangfu.campaigns.services import save_pairing
+from bangfu.campaigns.services import end_pairing, save_pairing
 from bangfu.core.imports import Layout
-from bangfu.orgs.models import Branch
+from bangfu.orgs.models import Branch, Member
 
 
 @dataclass
@@ -50,6 +50,20 @@ def _in_bijie_only(world: Any) -> None:
     world.campaign.save()
 
 
+def _two_terms(world: Any) -> None:
+    """宝山村 and 第五党支部 paired twice: April–May, and from September. The import finds a
+    row for the pair as one of these terms and changes it; the other paths add a third."""
+    _capacity(3)(world)
+    end_pairing(world.pairing_a, datetime.date(2016, 5, 31))
+    Pairing.objects.create(
+        campaign=world.campaign,
+        kind="branch_village",
+        branch=world.branch_a,
+        village=world.baoshan,
+        start=datetime.date(2016, 9, 1),
+    )
+
+
 def _one_branch_per_village(world: Any) -> None:
     world.campaign.max_branches_per_village = 1
     world.campaign.save()
@@ -57,8 +71,8 @@ def _one_branch_per_village(world: Any) -> None:
 
 
 def _cadre_elsewhere(world: Any) -> None:
-    world.secretary_b.is_leading_cadre = True
-    world.secretary_b.save()
+    other = Branch.objects.create(unit=world.unit_a, name="第六党支部")
+    Member.objects.create(branch=other, name="赵干部", is_leading_cadre=True)
 
 
 def village(world: Any, branch: Any, place: Any, start: str = "2016-06-01") -> dict[str, Any]:
@@ -73,8 +87,8 @@ RULES: dict[str, Case] = {
         lambda w: "乐邦村不在2016年五千行动的范围(毕节市)内。",
     ),
     "the same pair in an overlapping term": Case(
-        _capacity(3),
-        lambda w: village(w, w.branch_a, w.baoshan),
+        _two_terms,
+        lambda w: village(w, w.branch_a, w.baoshan, "2016-05-01"),
         "village",
         lambda w: "该支部在这段时间已与这个村结对。",
     ),
@@ -107,7 +121,7 @@ RULES: dict[str, Case] = {
         lambda w: {
             "kind": "cadre_stay",
             "branch": w.branch_a,
-            "member": w.secretary_b,
+            "member": Member.objects.get(name="赵干部"),
             "village": w.baoshan,
             "start": "2016-06-01",
         },

@@ -176,7 +176,9 @@ def test_another_units_pairing_cannot_be_handed_over(login, world):
 
 def _pairings_file(tmp_path, rows, name="pairings.xlsx"):
     book = openpyxl.Workbook()
-    book.active.append(["帮扶行动", "结对类型", "单位名称", "支部名称", "村代码", "开始日期", "结束日期"])
+    book.active.append(
+        ["帮扶行动", "结对类型", "单位名称", "支部名称", "村代码", "开始日期", "结束日期"]
+    )
     for row in rows:
         book.active.append(row)
     path = tmp_path / name
