@@ -154,11 +154,13 @@ class ActivityForm(BaseModelForm):
         self.fields["summary"].label = SUMMARY_LABELS[self.kind]
         if "quantity" in self.fields:
             self.fields["quantity"].label = QUANTITY_LABELS[self.kind]
-            self.fields["quantity"].required = True
-        if "days" in self.fields:
-            self.fields["days"].required = True
-        if "amount" in self.fields:
-            self.fields["amount"].required = True
+        # The kind's figure is asked for in the browser; a missing one is refused by the
+        # entry rules (ledger.rules) in their own words, as on every other path.
+        for name in ("days", "quantity", "amount"):
+            if name in self.fields:
+                self.fields[name].required = False
+                self.fields[name].widget.attrs["required"] = True
+        if "fund_source" in self.fields:
             self.fields["fund_source"].required = True
         self.fields["branch"].required = True
         self.fields["photos"].help_text = _("最多{n}张,JPEG或PNG;位置等信息会被去掉。").format(
@@ -291,19 +293,15 @@ class ActivityForm(BaseModelForm):
     def save(self, commit: bool = True) -> Activity:
         """Save the entry, its participants, households and photos (each change logged)."""
         from bangfu.ledger.photos import add_photos
+        from bangfu.ledger.services import record_activity
 
         activity = super().save(commit=False)
         activity.pairing = self._find_pairing(activity)
-        activity.save()
-        if "households" in self.fields:
-            activity.households.set(self.cleaned_data["households"])
-        wanted = {m.pk for m in self.cleaned_data["participants"]}
-        current = {p.member_id: p for p in activity.participations.all()}
-        for member_id, participation in current.items():
-            if member_id not in wanted:
-                participation.delete()
-        for member_id in wanted - current.keys():
-            activity.participations.create(member_id=member_id)
+        record_activity(
+            activity,
+            self.cleaned_data["participants"],
+            self.cleaned_data["households"] if "households" in self.fields else None,
+        )
         if self.cleaned_data.get("photos"):
             add_photos(activity, self.cleaned_data["photos"])
         problem = self.cleaned_data.get("problem")

@@ -14,6 +14,7 @@ from bangfu.core import bulk, normalize
 from bangfu.core.changelog import record_bulk, serialize_instance
 from bangfu.core.imports import Column, RowError, RowLayout
 from bangfu.geo.layouts import VILLAGE_CODE, village_by_code
+from bangfu.ledger import rules
 from bangfu.ledger.choices import ActivityKind, FundSource, ReviewState
 from bangfu.ledger.models import Activity, ActivityParticipant
 from bangfu.orgs.layouts import BRANCH_NAME, UNIT_NAME, branch_id, member_named, unit_id
@@ -58,14 +59,11 @@ class ActivityLayout(RowLayout):
     ]
 
     def resolve(self, values: dict[str, Any], state: dict) -> dict[str, Any]:
-        import datetime
-
+        """Names and codes to rows; then the entry rules (ledger.rules)."""
         campaign = campaign_by_name(values["campaign_name"], state)
         unit = unit_id(values["unit_name"], state)
         branch = branch_id(values["unit_name"], values["branch_name"], state)
         village = village_by_code(values["village_code"], state)
-        if values["date"] > datetime.date.today():
-            raise RowError("date", _("日期不能晚于今天。"))
         names = normalize.text(values["participant_names"]).replace(",", "、").replace(",", "、")
         members = []
         for member_name in [n.strip() for n in names.split("、") if n.strip()]:
@@ -94,15 +92,16 @@ class ActivityLayout(RowLayout):
             "amount": values.get("amount") or 0,
             "fund_source": values.get("fund_source") or "",
         }
-        if kind == ActivityKind.STAY and not fields["days"]:
-            raise RowError("days", _("蹲点调研须填写天数。"))
-        if kind == ActivityKind.FUNDS and not fields["amount"]:
-            raise RowError("amount", _("引进资金须填写金额。"))
-        if (
-            kind in (ActivityKind.POLICY_SUPPORT, ActivityKind.TECH_SERVICE, ActivityKind.DEV_IDEA)
-            and not fields["quantity"]
-        ):
-            raise RowError("quantity", _("请填写数量。"))
+        entry = Activity(
+            campaign=campaign,
+            kind=kind,
+            date=fields["date"],
+            days=fields["days"],
+            quantity=fields["quantity"],
+            amount=fields["amount"],
+        )
+        for field, message in rules.entry_problems(entry):
+            raise RowError(field, message)
         state.setdefault("participants", {})[values.get("id") or id(values)] = members
         fields["_participants_key"] = values.get("id") or id(values)
         return fields
