@@ -276,12 +276,10 @@ class ActivityForm(BaseModelForm):
         """The active pairing this work belongs to: the kind's own pairing of a participant,
         else the branch's pairing with the village."""
         pairings = Pairing.objects.filter(
-            state=PairingState.APPROVED,  # a claim waiting for approval is not a pairing yet
             campaign_id=activity.campaign_id,
             branch_id=activity.branch_id,
             village_id=activity.village_id,
-            start__lte=activity.date,
-        ).exclude(end__lt=activity.date)
+        ).in_force(activity.date)
         member_kind = KIND_PAIRING.get(self.kind)
         if member_kind:
             members = [m.pk for m in self.cleaned_data["participants"]]

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from bangfu.campaigns.choices import PairingState
 from bangfu.campaigns.models import Pairing
 from bangfu.ledger.books import Period
 from bangfu.ledger.choices import ReviewState
@@ -66,13 +65,8 @@ def unvisited_pairings(user: Any, month: Period) -> QuerySet:
     same_place = visits.filter(branch_id=OuterRef("branch_id"), village_id=OuterRef("village_id"))
     return (
         Pairing.objects.restrict(user, "view")
-        .filter(
-            state=PairingState.APPROVED,
-            start__lte=month.end,
-            campaign__start__lte=month.end,
-            campaign__end__gte=month.start,
-        )
-        .filter(Q(end__isnull=True) | Q(end__gte=month.start))
+        .in_force_during(month.start, month.end)
+        .filter(campaign__start__lte=month.end, campaign__end__gte=month.start)
         .filter(~Exists(linked), ~Exists(same_place))
         .select_related("branch__unit", "village", "member", "household")
         .order_by("branch__unit__name", "branch_id", "kind", "pk")

@@ -225,3 +225,18 @@ def test_an_imported_term_may_not_overlap_the_same_pairs_other_term(tmp_path, wo
         datetime.date(2016, 5, 31),
         datetime.date(2016, 9, 1),
     )
+
+
+def test_pairings_in_force_on_a_day_and_over_a_period(world):
+    """The one rule progress, figures and measures count by (Pairing.objects.in_force)."""
+    end_pairing(world.pairing_a, datetime.date(2016, 5, 31))
+    world.pairing_b.state = "pending"
+    world.pairing_b.save()
+    in_force = Pairing.objects.in_force
+    assert set(in_force(datetime.date(2016, 5, 31))) == {world.pairing_a}
+    assert set(in_force(datetime.date(2016, 6, 1))) == set()
+    assert set(in_force(datetime.date(2016, 3, 31))) == set()  # not yet begun
+    during = Pairing.objects.in_force_during
+    assert set(during(datetime.date(2016, 5, 1), datetime.date(2016, 7, 1))) == {world.pairing_a}
+    assert set(during(datetime.date(2016, 6, 1), None)) == set()
+    assert set(during(None, None)) == {world.pairing_a}
