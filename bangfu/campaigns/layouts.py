@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bangfu.campaigns import rules
+from bangfu.campaigns import kinds, rules
 from bangfu.campaigns.choices import PairingKind, PairingOrigin, PairingState
 from bangfu.campaigns.models import AllocationTarget, Campaign, Pairing
 from bangfu.core import normalize
@@ -124,12 +124,12 @@ class PairingLayout(RowLayout):
         """The campaign's limits (campaigns.rules), checked on the database after the batch is
         written (inside the import's transaction): each row against the stored pairings and
         the file's other rows."""
-        touched = [p for p in created + updated if p.kind == PairingKind.BRANCH_VILLAGE]
+        touched = [p for p in created + updated if p.kind in kinds.SLOT_KINDS]
         if not touched:
             return
-        # Like a claim on the page: a new branch–village pairing the importer may not approve
-        # (permission and scope, as services.may_approve) waits for approval; saved, so logged.
-        claims = [p for p in created if p.kind == PairingKind.BRANCH_VILLAGE]
+        # Like a claim on the page: a new pairing taking a slot that the importer may not
+        # approve (permission and scope, as services.may_approve) waits; saved, so logged.
+        claims = [p for p in created if p.kind in kinds.SLOT_KINDS]
         approvable = set(
             Pairing.objects.restrict(state["user"], "approve")
             .filter(pk__in=[p.pk for p in claims])

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from bangfu.campaigns.choices import PairingKind, PairingState
+from bangfu.campaigns import kinds
+from bangfu.campaigns.choices import PairingState
 
 if TYPE_CHECKING:
     from bangfu.campaigns.models import Pairing
@@ -29,39 +29,32 @@ if TYPE_CHECKING:
 # (pairing, field, message): the field is the model's (the import maps it to its column).
 Problem = tuple["Pairing", str, str]
 
-# Which member flag each person-level pairing kind needs.
-MEMBER_KINDS = {
-    PairingKind.SECRETARY_HOUSEHOLD: ("is_secretary", gettext_lazy("只有支部书记可以牵头帮户。")),
-    PairingKind.CADRE_STAY: ("is_leading_cadre", gettext_lazy("只有领导干部可以进村蹲点。")),
-    PairingKind.EXPERT_VISIT: ("is_professional", gettext_lazy("只有专业人才可以进村帮难。")),
-    PairingKind.MEMBER_SERVICE: ("is_party_member", gettext_lazy("只有党员可以进村服务。")),
-}
-
 
 def own_problems(pairing: Pairing) -> list[tuple[str, str]]:
     """The rules a pairing keeps on its own, as (field, message), at most one per field.
 
     Reads only the pairing's related rows (campaign, member, household), no other pairing."""
     problems: dict[str, str] = {}
-    kind = pairing.kind
-    if kind == PairingKind.BRANCH_VILLAGE:
+    spec = kinds.spec(pairing.kind)
+    if spec is not None and spec.member_flag is None:
         if pairing.member_id:
-            problems["member"] = _("支部结对帮村不填写帮扶人。")
-    elif kind in MEMBER_KINDS:
-        flag, message = MEMBER_KINDS[PairingKind(kind)]
+            problems["member"] = _("{kind}不填写帮扶人。").format(kind=spec.kind.label)
+    elif spec is not None:
         if not pairing.member_id:
             problems["member"] = _("请选择帮扶人。")
-        elif not getattr(pairing.member, flag):
-            problems["member"] = str(message)
+        elif not getattr(pairing.member, spec.member_flag):
+            problems["member"] = str(spec.member_refusal)
         elif pairing.branch_id and pairing.member.branch_id != pairing.branch_id:
             problems["member"] = _("帮扶人须是本支部的党员干部。")
-    if kind == PairingKind.SECRETARY_HOUSEHOLD:
+    if spec is not None and spec.household:
         if not pairing.household_id:
             problems["household"] = _("请选择帮扶的贫困户。")
         elif pairing.village_id and pairing.household.village_id != pairing.village_id:
             problems["household"] = _("贫困户不在所选的村。")
     elif pairing.household_id:
-        problems["household"] = _("只有支部书记牵头帮户时填写贫困户。")
+        problems["household"] = _("只有{kinds}时填写贫困户。").format(
+            kinds="、".join(str(s.kind.label) for s in kinds.KINDS.values() if s.household)
+        )
     campaign = pairing.campaign if pairing.campaign_id else None
     if campaign is not None and pairing.start:
         if not campaign.start <= pairing.start <= campaign.end:
@@ -84,7 +77,8 @@ def _key(pairing: Pairing) -> Any:
 
 
 def limit_problems(pairings: Sequence[Pairing]) -> list[Problem]:
-    """The campaign's limits on branch–village pairings, at most one problem per pairing.
+    """The campaign's limits on the pairings that take a village's slot (kinds.KindSpec.slot),
+    at most one problem per pairing.
 
     Each pairing is judged against the stored pairings and the other pairings given (which
     replace their stored versions, so it works before or after they are written). A claim
@@ -92,7 +86,7 @@ def limit_problems(pairings: Sequence[Pairing]) -> list[Problem]:
     counts to hold lock the village and branch rows first (services.save_pairing)."""
     from bangfu.campaigns.models import Pairing
 
-    mine = [p for p in pairings if p.kind == PairingKind.BRANCH_VILLAGE]
+    mine = [p for p in pairings if p.kind in kinds.SLOT_KINDS]
     if not mine:
         return []
     problems: list[Problem] = []
@@ -121,34 +115,36 @@ def limit_problems(pairings: Sequence[Pairing]) -> list[Problem]:
     # Every term that holds a slot: the stored ones (not those given) and the given ones.
     stored = (
         Pairing.objects.filter(
-            campaign_id__in={p.campaign_id for p in judged}, kind=PairingKind.BRANCH_VILLAGE
+            campaign_id__in={p.campaign_id for p in judged},
+            kind__in={p.kind for p in judged},
         )
         .filter(
             Q(village_id__in={p.village_id for p in judged})
             | Q(branch_id__in={p.branch_id for p in judged})
         )
         .exclude(state=PairingState.REJECTED)
-        .values_list("pk", "campaign_id", "branch_id", "village_id", "start", "end")
+        .values_list("pk", "campaign_id", "kind", "branch_id", "village_id", "start", "end")
     )
     terms = [row for row in stored if row[0] not in given]
     terms += [
-        (_key(p), p.campaign_id, p.branch_id, p.village_id, p.start, p.end)
+        (_key(p), p.campaign_id, p.kind, p.branch_id, p.village_id, p.start, p.end)
         for p in mine
         if p.state != PairingState.REJECTED
     ]
-    in_village: dict[tuple[int, int], list] = defaultdict(list)
-    of_branch: dict[tuple[int, int], list] = defaultdict(list)
+    # Terms by (campaign, kind, village) and (campaign, kind, branch).
+    in_village: dict[tuple, list] = defaultdict(list)
+    of_branch: dict[tuple, list] = defaultdict(list)
     for term in terms:
-        in_village[term[1], term[3]].append(term)
-        of_branch[term[1], term[2]].append(term)
+        in_village[term[1], term[2], term[4]].append(term)
+        of_branch[term[1], term[2], term[3]].append(term)
     for p in judged:
         me = _key(p)
 
         def others(group: list, p: Pairing = p, me: Any = me) -> list:
-            return [t for t in group if t[0] != me and _overlap(p.start, p.end, t[4], t[5])]
+            return [t for t in group if t[0] != me and _overlap(p.start, p.end, t[5], t[6])]
 
-        village_terms = others(in_village[p.campaign_id, p.village_id])
-        if any(t[2] == p.branch_id for t in village_terms):
+        village_terms = others(in_village[p.campaign_id, p.kind, p.village_id])
+        if any(t[3] == p.branch_id for t in village_terms):
             problems.append((p, "village", _("该支部在这段时间已与这个村结对。")))
             continue
         limit = p.campaign.max_branches_per_village
@@ -163,7 +159,7 @@ def limit_problems(pairings: Sequence[Pairing]) -> list[Problem]:
                 )
             )
             continue
-        branch_terms = others(of_branch[p.campaign_id, p.branch_id])
+        branch_terms = others(of_branch[p.campaign_id, p.kind, p.branch_id])
         if len(branch_terms) >= p.branch.capacity:
             problems.append(
                 (

@@ -18,7 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bangfu.campaigns import rules
+from bangfu.campaigns import kinds, rules
 from bangfu.campaigns.choices import PairingKind, PairingOrigin, PairingState
 from bangfu.campaigns.models import Campaign, Pairing
 from bangfu.geo.models import Region
@@ -95,12 +95,12 @@ def may_approve(pairing: Pairing, user: Any) -> bool:
 def submit_pairing(pairing: Pairing, user: Any) -> Pairing:
     """Save a pairing a user entered (form, claim, assignment) under the rules.
 
-    A branch–village pairing from someone who may not approve it is a claim waiting for the
-    unit committee; the office and the unit committee's own entries take effect at once. A
+    A pairing that takes a village's slot (branch–village: kinds.KindSpec.slot) from someone who
+    may not approve it is a claim waiting for the unit committee; the office and the unit committee's own entries take effect at once. A
     non-approver who changes the branch or the village of a pairing sends it back for approval.
     """
     with transaction.atomic():
-        if pairing.kind != PairingKind.BRANCH_VILLAGE:
+        if pairing.kind not in kinds.SLOT_KINDS:
             pairing.state = PairingState.APPROVED
             return save_pairing(pairing)
         loaded = getattr(pairing, "_loaded_values", None) if pairing.pk else None

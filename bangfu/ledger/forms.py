@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.campaigns.choices import PairingKind, PairingState
+from bangfu.campaigns.kinds import PAIRING_OF_ACTIVITY
 from bangfu.campaigns.models import Pairing
 from bangfu.core.forms import BaseModelForm, BootstrapMixin, PickerWidget
 from bangfu.geo.forms import VillageField
@@ -49,12 +50,6 @@ QUANTITY_LABELS = {
 }
 # Kinds that can record problems solved on the spot.
 SOLVES_ON_SITE = (ActivityKind.STAY, ActivityKind.EXPERT_VISIT, ActivityKind.SERVICE_VISIT)
-# The pairing an activity of each kind usually belongs to.
-KIND_PAIRING = {
-    ActivityKind.STAY: PairingKind.CADRE_STAY,
-    ActivityKind.EXPERT_VISIT: PairingKind.EXPERT_VISIT,
-    ActivityKind.SERVICE_VISIT: PairingKind.MEMBER_SERVICE,
-}
 COMMON_FIELDS = ["campaign", "date", "branch", "village", "participants", "summary"]
 
 
@@ -280,7 +275,7 @@ class ActivityForm(BaseModelForm):
             branch_id=activity.branch_id,
             village_id=activity.village_id,
         ).in_force(activity.date)
-        member_kind = KIND_PAIRING.get(self.kind)
+        member_kind = PAIRING_OF_ACTIVITY.get(self.kind)
         if member_kind:
             members = [m.pk for m in self.cleaned_data["participants"]]
             found = pairings.filter(kind=member_kind, member_id__in=members).first()

@@ -240,3 +240,13 @@ def test_pairings_in_force_on_a_day_and_over_a_period(world):
     assert set(during(datetime.date(2016, 5, 1), datetime.date(2016, 7, 1))) == {world.pairing_a}
     assert set(during(datetime.date(2016, 6, 1), None)) == set()
     assert set(during(None, None)) == {world.pairing_a}
+
+
+def test_every_pairing_kind_has_its_spec():
+    """A kind without a row in kinds.KINDS would pass every rule unchecked."""
+    from bangfu.campaigns.choices import PairingKind
+    from bangfu.campaigns.kinds import KINDS
+
+    assert set(KINDS) == set(PairingKind.values)
+    for spec in KINDS.values():
+        assert (spec.member_flag is None) == (spec.member_refusal is None), spec.kind
