@@ -14,6 +14,7 @@ from bangfu.campaigns.kinds import PAIRING_OF_ACTIVITY
 from bangfu.campaigns.models import Pairing
 from bangfu.core.forms import BaseModelForm, BootstrapMixin, PickerWidget
 from bangfu.geo.forms import VillageField
+from bangfu.ledger import rules
 from bangfu.ledger.choices import ActivityKind, ProblemCategory, ProblemState
 from bangfu.ledger.models import Activity, Problem, Project, ProjectFunding, ProjectMilestone
 from bangfu.ledger.photos import max_photos
@@ -231,33 +232,19 @@ class ActivityForm(BaseModelForm):
         branch = data.get("branch")
         if branch is not None:
             self.instance.unit_id = branch.unit_id
-            outside = [
-                m.name for m in data.get("participants") or [] if m.branch.unit_id != branch.unit_id
-            ]
-            if outside:
-                self.add_error(
-                    "participants",
-                    _("以下人员不属于{unit}:{names}").format(
-                        unit=branch.unit, names="、".join(outside)
-                    ),
-                )
         village = data.get("village")
         problem = data.get("problem")
         if problem is not None and village is not None and problem.village_id != village.pk:
             self.add_error(
                 "village", _("所解决的问题在{village}。").format(village=problem.village)
             )
-        if village is not None:
-            elsewhere = [
-                h.head_name for h in data.get("households") or [] if h.village_id != village.pk
-            ]
-            if elsewhere:
-                self.add_error(
-                    "households",
-                    _("以下贫困户不在{village}:{names}").format(
-                        village=village.name, names="、".join(elsewhere)
-                    ),
-                )
+        for field, message in rules.people_problems(
+            branch.unit if branch is not None else None,
+            village,
+            data.get("participants") or [],
+            data.get("households") or [],
+        ):
+            self.add_error(field, message)
         photos = data.get("photos") or []
         have = self.instance.photos.count() if self.instance.pk else 0
         if have + len(photos) > max_photos():

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bangfu.campaigns.layouts import campaign_by_name
@@ -65,17 +64,14 @@ class ActivityLayout(RowLayout):
         branch = branch_id(values["unit_name"], values["branch_name"], state)
         village = village_by_code(values["village_code"], state)
         names = normalize.text(values["participant_names"]).replace(",", "、").replace(",", "、")
-        members = []
+        members, outside = [], []
         for member_name in [n.strip() for n in names.split("、") if n.strip()]:
             found = member_named(unit, member_name, state)
             if found is None:
-                raise RowError(
-                    "participant_names",
-                    _("{unit}没有名为“{name}”的党员干部。").format(
-                        unit=values["unit_name"], name=member_name
-                    ),
-                )
+                outside.append(member_name)
             members.append(found)
+        if outside:  # not among the unit's members, whoever else they may be
+            raise RowError("participant_names", rules.outside_unit(values["unit_name"], outside))
         kind = values["kind"]
         fields = {
             "id": values.get("id"),

@@ -8,8 +8,8 @@ and scores count a campaign's entries within its period), so it is refused where
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -17,7 +17,10 @@ from django.utils.translation import gettext as _
 from bangfu.ledger.choices import ActivityKind
 
 if TYPE_CHECKING:
+    from bangfu.geo.models import Region
     from bangfu.ledger.models import Activity
+    from bangfu.orgs.models import Member, Unit
+    from bangfu.registry.models import Household
 
 # (entry, field, message): the field is the model's (the import maps it to its column).
 Problem = tuple["Activity", str, str]
@@ -48,6 +51,38 @@ def entry_problems(activity: Activity) -> list[tuple[str, str]]:
     if kind in COUNTS_KINDS and not activity.quantity:
         problems["quantity"] = _("请填写数量。")
     return list(problems.items())
+
+
+def outside_unit(unit: Any, names: Sequence[str]) -> str:
+    """The refusal for participants who are not the entry's unit's members."""
+    return _("以下人员不属于{unit}:{names}").format(unit=unit, names="、".join(names))
+
+
+def people_problems(
+    unit: Unit | None,
+    village: Region | None,
+    participants: Iterable[Member],
+    households: Iterable[Household] = (),
+) -> list[tuple[str, str]]:
+    """Who an entry names: its participants are its unit's members (each one person-visit),
+    its households live in its village. Given apart from the entry, as a form has them."""
+    problems = []
+    if unit is not None:
+        outside = [m.name for m in participants if m.branch.unit_id != unit.pk]
+        if outside:
+            problems.append(("participants", outside_unit(unit, outside)))
+    if village is not None:
+        elsewhere = [h.head_name for h in households if h.village_id != village.pk]
+        if elsewhere:
+            problems.append(
+                (
+                    "households",
+                    _("以下贫困户不在{village}:{names}").format(
+                        village=village.name, names="、".join(elsewhere)
+                    ),
+                )
+            )
+    return problems
 
 
 def check_activities(activities: Sequence[Activity]) -> list[Problem]:

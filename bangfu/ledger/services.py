@@ -34,7 +34,17 @@ def record_activity(
     """Save a ledger entry under the entry rules (ledger.rules), with exactly these
     participants (each one person-visit) and, if given, households; `user` is the author of a
     new entry. The form, and so the API, save through here."""
-    rules.refuse(rules.check_activities([activity]))
+    participants = list(participants)
+    households = None if households is None else list(households)
+    if activity.branch_id and not activity.unit_id:
+        activity.unit_id = activity.branch.unit_id
+    people = rules.people_problems(
+        activity.unit if activity.unit_id else None,
+        activity.village if activity.village_id else None,
+        participants,
+        households or [],
+    )
+    rules.refuse(rules.check_activities([activity]) + [(activity, f, m) for f, m in people])
     with transaction.atomic():
         if user is not None and not activity.author_id:
             activity.author = user
