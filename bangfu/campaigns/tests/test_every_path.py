@@ -128,6 +128,28 @@ RULES: dict[str, Case] = {
         "member",
         lambda w: "帮扶人须是本支部的党员干部。",
     ),
+    "a helper named for a branch's own pairing": Case(
+        _nothing,
+        lambda w: {**village(w, w.branch_a, w.baoshan), "member": w.member_a},
+        "member",
+        lambda w: "支部结对帮村不填写帮扶人。",
+    ),
+    "a household for a pairing with a village": Case(
+        _nothing,
+        lambda w: (
+            {
+                "kind": "secretary_household",
+                "branch": w.branch_a,
+                "member": w.secretary_a,
+                "village": w.baoshan,
+                "household": w.household_a,
+                "start": "2016-06-01",
+            }
+            | {"kind": "member_service", "member": w.member_a}
+        ),
+        "household",
+        lambda w: "只有支部书记牵头帮户时填写贫困户。",
+    ),
     "a household in another village": Case(
         _nothing,
         lambda w: {
