@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bangfu.campaigns.choices import PairingKind, PairingState
 from bangfu.campaigns.kinds import PAIRING_OF_ACTIVITY
-from bangfu.campaigns.models import Pairing
+from bangfu.campaigns.models import Campaign, Pairing
 from bangfu.core.forms import BaseModelForm, BootstrapMixin, PickerWidget
 from bangfu.geo.forms import VillageField
 from bangfu.ledger import rules
@@ -176,11 +176,14 @@ class ActivityForm(BaseModelForm):
                 self.initial.setdefault(name, None)  # blank, not a misleading 0
 
     def _suggest_defaults(self) -> None:
-        """A new entry starts from what is most likely: the latest campaign, today, the
-        user's own branch and its village, and the user as the participant."""
-        campaigns = self.fields["campaign"].queryset
-        self.initial.setdefault("campaign", campaigns.first())
-        self.initial.setdefault("date", datetime.date.today())
+        """A new entry starts from what is most likely: the latest campaign, today (within its
+        period), the user's own branch and its village, and the user as the participant."""
+        from bangfu.campaigns.services import default_start
+
+        campaign = self.initial.setdefault("campaign", self.fields["campaign"].queryset.first())
+        # Today, kept within the campaign's period (an entry outside it is refused).
+        on = default_start(campaign) if isinstance(campaign, Campaign) else datetime.date.today()
+        self.initial.setdefault("date", on)
         branches = self.fields["branch"].queryset
         if len(branches[:2]) == 1:
             branch = branches.first()
