@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.assessment.choices import Subject
-from bangfu.campaigns.choices import PairingKind, PairingState
+from bangfu.campaigns.choices import PairingKind
 from bangfu.core.scope import Scope
 from bangfu.ledger.choices import ActivityKind, ProblemState, ProjectState
 from bangfu.ledger.counting import counted_activities
@@ -179,11 +179,10 @@ def _filter_obj(queryset: QuerySet, obj: Any, unit_path: str = "unit", branch_pa
 
 
 def _active_pairings(campaign: Any, on: datetime.date, kinds: list[str] | None = None) -> QuerySet:
-    """Approved pairings in force on a date (the rule of campaigns.progress)."""
+    """Approved pairings in force on a date (Pairing.objects.in_force)."""
     from bangfu.campaigns.models import Pairing
 
-    qs = Pairing.objects.filter(campaign=campaign, state=PairingState.APPROVED, start__lte=on)
-    qs = qs.filter(Q(end__isnull=True) | Q(end__gte=on))
+    qs = Pairing.objects.filter(campaign=campaign).in_force(on)
     return qs.filter(kind__in=kinds) if kinds else qs
 
 

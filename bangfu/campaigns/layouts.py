@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from bangfu.campaigns import kinds, rules
 from bangfu.campaigns.choices import PairingKind, PairingOrigin, PairingState
-from bangfu.campaigns.models import MEMBER_KINDS, AllocationTarget, Campaign, Pairing
+from bangfu.campaigns.models import AllocationTarget, Campaign, Pairing
 from bangfu.core import normalize
 from bangfu.core.imports import Column, RowError, RowLayout
 from bangfu.geo.layouts import VILLAGE_CODE, village_by_code
 from bangfu.orgs.layouts import BRANCH_NAME, UNIT_NAME, branch_id, member_named, unit_id
-from bangfu.orgs.models import Branch
 from bangfu.registry.models import Household
 
 H = gettext_lazy
@@ -64,69 +63,73 @@ class PairingLayout(RowLayout):
         numbers = {r.values.get("household_number") for r in batch} - {None, ""}
         state["households"] = Household.objects.in_bulk(numbers, field_name="number")
 
+    # Where each of the rules' fields shows in the sheet.
+    rule_columns = {
+        "branch": "branch_name",
+        "member": "member_name",
+        "village": "village_code",
+        "household": "household_number",
+        "start": "start",
+        "end": "end",
+    }
+
     def resolve(self, values: dict[str, Any], state: dict) -> dict[str, Any]:
+        """Names and codes to rows; then the pairing's own rules (campaigns.rules)."""
         campaign = campaign_by_name(values["campaign_name"], state)
         kind = values["kind"]
         branch = branch_id(values["unit_name"], values["branch_name"], state)
         member = None
-        if kind in MEMBER_KINDS:
-            if not values.get("member_name"):
-                raise RowError("member_name", _("请填写帮扶人。"))
-            found = member_named(
-                unit_id(values["unit_name"], state), values["member_name"], state, branch=branch
-            )
-            if found is None:
+        if values.get("member_name"):
+            unit = unit_id(values["unit_name"], state)
+            # The branch's member of that name, else the unit's (the rules say it is not ours).
+            member = member_named(unit, values["member_name"], state, branch=branch)
+            member = member or member_named(unit, values["member_name"], state)
+            if member is None:
                 raise RowError(
                     "member_name",
                     _("本支部没有名为“{name}”的党员干部。").format(name=values["member_name"]),
                 )
-            flag, message = MEMBER_KINDS[PairingKind(kind)]
-            if not getattr(found, flag):
-                raise RowError("member_name", str(message))
-            member = found.pk
-        elif values.get("member_name"):
-            raise RowError("member_name", _("支部结对帮村不填写帮扶人。"))
         village = village_by_code(values["village_code"], state)
         household = None
-        if kind == PairingKind.SECRETARY_HOUSEHOLD:
-            found = state["households"].get(values.get("household_number") or "")
-            if found is None:
+        if values.get("household_number"):
+            household = state["households"].get(values["household_number"])
+            if household is None:
                 raise RowError("household_number", _("找不到这个贫困户。"))
-            if found.village_id != village.pk:
-                raise RowError("household_number", _("贫困户不在所填的村。"))
-            household = found.pk
-        start, end = values["start"], values.get("end")
-        if not campaign.start <= start <= campaign.end:
-            raise RowError(
-                "start",
-                _("开始日期须在行动期间({start}至{end})。").format(
-                    start=campaign.start, end=campaign.end
-                ),
-            )
-        if end and end < start:
-            raise RowError("end", _("结束日期不能早于开始日期。"))
+        pairing = Pairing(
+            campaign=campaign,
+            kind=kind,
+            branch_id=branch,
+            member=member,
+            village=village,
+            household=household,
+            start=values["start"],
+            end=values.get("end"),
+        )
+        for field, message in rules.own_problems(pairing):
+            raise RowError(self.rule_columns[field], message)
         return {
             "campaign": campaign.pk,
             "kind": kind,
             "branch": branch,
-            "member": member,
+            "member": member.pk if member else None,
             "village": village.pk,
-            "household": household,
+            "household": household.pk if household else None,
             "county_code": village.code[:6],
             "origin": values.get("origin") or PairingOrigin.ASSIGNED,
-            "start": start,
-            "end": end,
+            "start": pairing.start,
+            "end": pairing.end,
         }
 
     def after_write(self, created: list, updated: list, state: dict) -> None:
-        """The campaign's limits, checked on the database after the batch is written (inside
-        the import's transaction): villages over their maximum, branches over capacity."""
-        touched = [p for p in created + updated if p.kind == PairingKind.BRANCH_VILLAGE]
+        """The campaign's limits (campaigns.rules), checked on the database after the batch is
+        written (inside the import's transaction): each row against the stored pairings and
+        the file's other rows."""
+        touched = [p for p in created + updated if p.kind in kinds.SLOT_KINDS]
         if not touched:
             return
-        # Like a claim on the page: a new branch–village pairing the importer may not approve
-        # (permission and scope, as services.may_approve) waits for approval; saved, so logged.
-        claims = [p for p in created if p.kind == PairingKind.BRANCH_VILLAGE]
+        # Like a claim on the page: a new pairing taking a slot that the importer may not
+        # approve (permission and scope, as services.may_approve) waits; saved, so logged.
+        claims = [p for p in created if p.kind in kinds.SLOT_KINDS]
         approvable = set(
             Pairing.objects.restrict(state["user"], "approve")
             .filter(pk__in=[p.pk for p in claims])
@@ -136,46 +139,9 @@ class PairingLayout(RowLayout):
             if p.pk not in approvable:
                 p.state = PairingState.PENDING
                 p.save(update_fields=["state", "updated"])
-        rows = state.setdefault("rows_of_pairing", {})
-        for p in touched:
-            rows.setdefault(p.pk, p)
-        open_ = Pairing.objects.filter(
-            kind=PairingKind.BRANCH_VILLAGE,
-            campaign_id__in={p.campaign_id for p in touched},
-            end__isnull=True,
-        ).exclude(state=PairingState.REJECTED)
-        per_village = dict(
-            open_.filter(village_id__in={p.village_id for p in touched})
-            .values_list("village_id")
-            .annotate(n=Count("pk"))
-            .values_list("village_id", "n")
-        )
-        per_branch = dict(
-            open_.filter(branch_id__in={p.branch_id for p in touched})
-            .values_list("branch_id")
-            .annotate(n=Count("pk"))
-            .values_list("branch_id", "n")
-        )
         problems = state.setdefault("rule_problems", [])
-        campaigns = Campaign.objects.in_bulk({p.campaign_id for p in touched})
-        branches = Branch.objects.in_bulk({p.branch_id for p in touched})
-        for p in touched:
-            if p.end is not None:
-                continue
-            limit = campaigns[p.campaign_id].max_branches_per_village
-            capacity = branches[p.branch_id].capacity
-            if per_village.get(p.village_id, 0) > limit:
-                problems.append(
-                    (p, "village_code", _("该村结对的支部超过每村上限{max}个。").format(max=limit))
-                )
-            if per_branch.get(p.branch_id, 0) > capacity:
-                problems.append(
-                    (
-                        p,
-                        "branch_name",
-                        _("该支部结对的村超过其可结对村数{max}。").format(max=capacity),
-                    )
-                )
+        for pairing, field, message in rules.limit_problems(touched):
+            problems.append((pairing, self.rule_columns[field], message))
 
     def finish(self, state: dict, result: Any) -> None:
         headers = {c.field: str(c.header) for c in self.columns}

@@ -17,14 +17,6 @@ from bangfu.core.scope import Scope
 from bangfu.geo.choices import Level
 from bangfu.geo.models import InVillage
 
-# Which member flag each person-level pairing kind needs.
-MEMBER_KINDS = {
-    PairingKind.SECRETARY_HOUSEHOLD: ("is_secretary", _("只有支部书记可以牵头帮户。")),
-    PairingKind.CADRE_STAY: ("is_leading_cadre", _("只有领导干部可以进村蹲点。")),
-    PairingKind.EXPERT_VISIT: ("is_professional", _("只有专业人才可以进村帮难。")),
-    PairingKind.MEMBER_SERVICE: ("is_party_member", _("只有党员可以进村服务。")),
-}
-
 
 class Campaign(BaseModel):
     """A campaign such as the 2016 Five Thousand Action, with its period and counting rules."""
@@ -100,6 +92,26 @@ class AllocationTarget(BaseModel):
         return f"{self.unit} {self.get_kind_display()} {self.target}"
 
 
+class PairingQuerySet(RestrictedQuerySet):
+    """Which pairings are in force: the one rule progress, figures and measures count by."""
+
+    def in_force(self, on: datetime.date) -> PairingQuerySet:
+        """Approved pairings whose term covers the day `on`."""
+        return self.in_force_during(on, on)
+
+    def in_force_during(
+        self, first: datetime.date | None, last: datetime.date | None
+    ) -> PairingQuerySet:
+        """Approved pairings in force on some day from `first` to `last` (None: open). Claims
+        waiting for approval and rejected ones are not pairings yet."""
+        qs = self.filter(state=PairingState.APPROVED)
+        if last is not None:
+            qs = qs.filter(start__lte=last)
+        if first is not None:
+            qs = qs.filter(Q(end__isnull=True) | Q(end__gte=first))
+        return qs
+
+
 class Pairing(InVillage, BaseModel):
     """One pairing of the five kinds: a branch or one of its members with a village or household."""
 
@@ -160,6 +172,8 @@ class Pairing(InVillage, BaseModel):
     reviewed_at = models.DateTimeField(_("审批时间"), null=True, blank=True, editable=False)
     review_note = models.CharField(_("驳回理由"), max_length=200, blank=True, editable=False)
 
+    objects = PairingQuerySet.as_manager()
+
     scope_region_path = "village__code"
     scope_unit_path = "branch__unit"
     scope_branch_path = "branch"
@@ -187,37 +201,14 @@ class Pairing(InVillage, BaseModel):
         return self.end is None or self.end >= datetime.date.today()
 
     def clean(self) -> None:
+        """The pairing's own rules (campaigns.rules); the campaign's limits, which depend on
+        the other pairings, are checked by the service under row locks."""
+        from bangfu.campaigns import rules
+
         super().clean()
-        errors: dict[str, object] = {}
-        if self.kind == PairingKind.BRANCH_VILLAGE:
-            if self.member_id:
-                errors["member"] = _("支部结对帮村不填写帮扶人。")
-        elif self.kind in MEMBER_KINDS:
-            flag, message = MEMBER_KINDS[PairingKind(self.kind)]
-            if not self.member_id:
-                errors["member"] = _("请选择帮扶人。")
-            else:
-                if not getattr(self.member, flag):
-                    errors["member"] = message
-                if self.branch_id and self.member.branch_id != self.branch_id:
-                    errors["member"] = _("帮扶人须是本支部的党员干部。")
-        if self.kind == PairingKind.SECRETARY_HOUSEHOLD:
-            if not self.household_id:
-                errors["household"] = _("请选择帮扶的贫困户。")
-            elif self.village_id and self.household.village_id != self.village_id:
-                errors["household"] = _("贫困户不在所选的村。")
-        elif self.household_id:
-            errors["household"] = _("只有支部书记牵头帮户时填写贫困户。")
-        if (
-            self.campaign_id
-            and self.start
-            and not (self.campaign.start <= self.start <= self.campaign.end)
-        ):
-            errors["start"] = _("开始日期须在行动期间({start}至{end})。").format(
-                start=self.campaign.start, end=self.campaign.end
-            )
-        if errors:
-            raise ValidationError(errors)
+        problems = rules.own_problems(self)
+        if problems:
+            raise ValidationError({field: message for field, message in problems})
 
 
 class OfficeWork(models.Model):

@@ -6,9 +6,9 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
-from bangfu.campaigns.choices import PairingKind, PairingState
+from bangfu.campaigns.choices import PairingKind
 from bangfu.campaigns.models import AllocationTarget, Campaign, Pairing
 from bangfu.orgs.models import Unit
 
@@ -50,8 +50,8 @@ def unit_progress(
     targets = AllocationTarget.objects.restrict(user, "view").filter(campaign=campaign)
     active = (
         Pairing.objects.restrict(user, "view")
-        .filter(campaign=campaign, state=PairingState.APPROVED, start__lte=on)
-        .filter(Q(end__isnull=True) | Q(end__gte=on))
+        .filter(campaign=campaign)
+        .in_force(on)
         .values("branch__unit_id", "kind")
         .annotate(n=Count("pk"))
     )

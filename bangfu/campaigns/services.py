@@ -18,64 +18,19 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bangfu.campaigns import kinds, rules
 from bangfu.campaigns.choices import PairingKind, PairingOrigin, PairingState
 from bangfu.campaigns.models import Campaign, Pairing
 from bangfu.geo.models import Region
 from bangfu.orgs.models import Branch
 
 
-def _overlapping(pairing: Pairing) -> Q:
-    """Pairings whose term overlaps this one's (an open end runs for ever)."""
-    q = Q(end__isnull=True) | Q(end__gte=pairing.start)
-    if pairing.end is not None:
-        q &= Q(start__lte=pairing.end)
-    return q
-
-
 def check_rules(pairing: Pairing) -> None:
-    """Raise ValidationError naming the field and the rule a branch–village pairing breaks.
+    """Raise ValidationError naming the field and the rule the pairing breaks (campaigns.rules).
 
     Callers lock the village and branch first (see save_pairing) so the counts hold.
     """
-    if pairing.kind != PairingKind.BRANCH_VILLAGE:
-        return
-    campaign = pairing.campaign
-    if campaign.region_id and not pairing.village.code.startswith(campaign.region.prefix):
-        raise ValidationError(
-            {
-                "village": _("{village}不在{campaign}的范围({region})内。").format(
-                    village=pairing.village, campaign=campaign, region=campaign.region
-                )
-            }
-        )
-    if pairing.state == PairingState.REJECTED:
-        return
-    others = (
-        Pairing.objects.filter(campaign=campaign, kind=PairingKind.BRANCH_VILLAGE)
-        .filter(_overlapping(pairing))
-        .exclude(pk=pairing.pk)
-        .exclude(state=PairingState.REJECTED)  # pending claims hold their slot
-    )
-    if others.filter(branch_id=pairing.branch_id, village_id=pairing.village_id).exists():
-        raise ValidationError({"village": _("该支部在这段时间已与这个村结对。")})
-    in_village = others.filter(village_id=pairing.village_id).count()
-    if in_village >= campaign.max_branches_per_village:
-        raise ValidationError(
-            {
-                "village": _("{village}已有{n}个支部结对,达到每村上限{max}个。").format(
-                    village=pairing.village, n=in_village, max=campaign.max_branches_per_village
-                )
-            }
-        )
-    of_branch = others.filter(branch_id=pairing.branch_id).count()
-    if of_branch >= pairing.branch.capacity:
-        raise ValidationError(
-            {
-                "branch": _("{branch}已结对{n}个村,达到其可结对村数{max}。").format(
-                    branch=pairing.branch, n=of_branch, max=pairing.branch.capacity
-                )
-            }
-        )
+    rules.refuse(rules.check_pairings([pairing]))
 
 
 def save_pairing(pairing: Pairing) -> Pairing:
@@ -140,12 +95,12 @@ def may_approve(pairing: Pairing, user: Any) -> bool:
 def submit_pairing(pairing: Pairing, user: Any) -> Pairing:
     """Save a pairing a user entered (form, claim, assignment) under the rules.
 
-    A branch–village pairing from someone who may not approve it is a claim waiting for the
-    unit committee; the office and the unit committee's own entries take effect at once. A
+    A pairing that takes a village's slot (branch–village: kinds.KindSpec.slot) from someone who
+    may not approve it is a claim waiting for the unit committee; the office and the unit committee's own entries take effect at once. A
     non-approver who changes the branch or the village of a pairing sends it back for approval.
     """
     with transaction.atomic():
-        if pairing.kind != PairingKind.BRANCH_VILLAGE:
+        if pairing.kind not in kinds.SLOT_KINDS:
             pairing.state = PairingState.APPROVED
             return save_pairing(pairing)
         loaded = getattr(pairing, "_loaded_values", None) if pairing.pk else None

@@ -972,8 +972,8 @@ def load_problem(campaign: Any, demand: int = 1, max_branches: int = 2) -> Solve
         ).values_list("unit_id", "target")
     )
     pairings = Pairing.objects.filter(
-        campaign=campaign, kind=PairingKind.BRANCH_VILLAGE, state=PairingState.APPROVED
-    ).filter(active)
+        campaign=campaign, kind=PairingKind.BRANCH_VILLAGE
+    ).in_force_during(today, None)
     existing = set(pairings.values_list("branch_id", "village_id"))
     # Claims waiting for approval hold their slot: in the village and in the branch.
     pending = Pairing.objects.filter(

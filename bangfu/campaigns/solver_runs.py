@@ -188,10 +188,8 @@ class Comparison:
 def in_force(campaign: Campaign, on: datetime.date) -> QuerySet:
     """Approved branch–village pairings of the campaign in force on `on` (or after)."""
     return Pairing.objects.filter(
-        campaign=campaign,
-        kind=PairingKind.BRANCH_VILLAGE,
-        state=PairingState.APPROVED,
-    ).filter(Q(end__isnull=True) | Q(end__gte=on))
+        campaign=campaign, kind=PairingKind.BRANCH_VILLAGE
+    ).in_force_during(on, None)
 
 
 def compare(run: SolverRun, on: datetime.date | None = None) -> Comparison:
@@ -392,10 +390,8 @@ def accept_run(
                     _("结束{pairing}时出错:{error}").format(pairing=pairing, error=error_text(e))
                 ) from e
         experts_in_force = set(
-            Pairing.objects.filter(
-                campaign=campaign, kind=PairingKind.EXPERT_VISIT, state=PairingState.APPROVED
-            )
-            .filter(Q(end__isnull=True) | Q(end__gte=start))
+            Pairing.objects.filter(campaign=campaign, kind=PairingKind.EXPERT_VISIT)
+            .in_force_during(start, None)
             .values_list("member_id", "village_id")
         )
         experts = [

@@ -24,7 +24,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
-from bangfu.campaigns.choices import PairingKind, PairingState
+from bangfu.campaigns.choices import PairingKind
 from bangfu.campaigns.models import Campaign, Pairing
 from bangfu.core.scope import Scope
 from bangfu.dashboard.tallies import county_q
@@ -109,12 +109,8 @@ class FigureSlice:
     def pairings(self, kind: str) -> QuerySet:
         """Approved pairings of a kind in force during the period (claims waiting for approval
         and rejected ones are not pairings yet)."""
-        qs = Pairing.objects.filter(campaign=self.campaign, kind=kind, state=PairingState.APPROVED)
-        if self.date_to:
-            qs = qs.filter(start__lte=self.date_to)
-        if self.date_from:
-            qs = qs.filter(Q(end__isnull=True) | Q(end__gte=self.date_from))
-        return self.narrow(qs)
+        qs = Pairing.objects.filter(campaign=self.campaign, kind=kind)
+        return self.narrow(qs.in_force_during(self.date_from or None, self.date_to or None))
 
     def entries(self, kind: str | None = None) -> QuerySet:
         """The campaign's ledger entries in the period (of one kind), whatever their review."""

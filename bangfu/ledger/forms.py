@@ -11,9 +11,11 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.campaigns.choices import PairingKind, PairingState
-from bangfu.campaigns.models import Pairing
+from bangfu.campaigns.kinds import PAIRING_OF_ACTIVITY
+from bangfu.campaigns.models import Campaign, Pairing
 from bangfu.core.forms import BaseModelForm, BootstrapMixin, PickerWidget
 from bangfu.geo.forms import VillageField
+from bangfu.ledger import rules
 from bangfu.ledger.choices import ActivityKind, ProblemCategory, ProblemState
 from bangfu.ledger.models import Activity, Problem, Project, ProjectFunding, ProjectMilestone
 from bangfu.ledger.photos import forget_kept, kept_photos, max_photos
@@ -50,12 +52,6 @@ QUANTITY_LABELS = {
 }
 # Kinds that can record problems solved on the spot.
 SOLVES_ON_SITE = (ActivityKind.STAY, ActivityKind.EXPERT_VISIT, ActivityKind.SERVICE_VISIT)
-# The pairing an activity of each kind usually belongs to.
-KIND_PAIRING = {
-    ActivityKind.STAY: PairingKind.CADRE_STAY,
-    ActivityKind.EXPERT_VISIT: PairingKind.EXPERT_VISIT,
-    ActivityKind.SERVICE_VISIT: PairingKind.MEMBER_SERVICE,
-}
 COMMON_FIELDS = ["campaign", "date", "branch", "village", "participants", "summary"]
 
 
@@ -159,11 +155,13 @@ class ActivityForm(BaseModelForm):
         self.fields["summary"].label = SUMMARY_LABELS[self.kind]
         if "quantity" in self.fields:
             self.fields["quantity"].label = QUANTITY_LABELS[self.kind]
-            self.fields["quantity"].required = True
-        if "days" in self.fields:
-            self.fields["days"].required = True
-        if "amount" in self.fields:
-            self.fields["amount"].required = True
+        # The kind's figure is asked for in the browser; a missing one is refused by the
+        # entry rules (ledger.rules) in their own words, as on every other path.
+        for name in ("days", "quantity", "amount"):
+            if name in self.fields:
+                self.fields[name].required = False
+                self.fields[name].widget.attrs["required"] = True
+        if "fund_source" in self.fields:
             self.fields["fund_source"].required = True
         self.fields["branch"].required = True
         self.fields["photos"].help_text = _("最多{n}张,JPEG或PNG;位置等信息会被去掉。").format(
@@ -200,11 +198,14 @@ class ActivityForm(BaseModelForm):
             self.data[name] = codes.pop()
 
     def _suggest_defaults(self) -> None:
-        """A new entry starts from what is most likely: the latest campaign, today, the
-        user's own branch and its village, and the user as the participant."""
-        campaigns = self.fields["campaign"].queryset
-        self.initial.setdefault("campaign", campaigns.first())
-        self.initial.setdefault("date", datetime.date.today())
+        """A new entry starts from what is most likely: the latest campaign, today (within its
+        period), the user's own branch and its village, and the user as the participant."""
+        from bangfu.campaigns.services import default_start
+
+        campaign = self.initial.setdefault("campaign", self.fields["campaign"].queryset.first())
+        # Today, kept within the campaign's period (an entry outside it is refused).
+        on = default_start(campaign) if isinstance(campaign, Campaign) else datetime.date.today()
+        self.initial.setdefault("date", on)
         branches = self.fields["branch"].queryset
         if len(branches[:2]) == 1:
             branch = branches.first()
@@ -256,33 +257,19 @@ class ActivityForm(BaseModelForm):
         branch = data.get("branch")
         if branch is not None:
             self.instance.unit_id = branch.unit_id
-            outside = [
-                m.name for m in data.get("participants") or [] if m.branch.unit_id != branch.unit_id
-            ]
-            if outside:
-                self.add_error(
-                    "participants",
-                    _("以下人员不属于{unit}:{names}").format(
-                        unit=branch.unit, names="、".join(outside)
-                    ),
-                )
         village = data.get("village")
         problem = data.get("problem")
         if problem is not None and village is not None and problem.village_id != village.pk:
             self.add_error(
                 "village", _("所解决的问题在{village}。").format(village=problem.village)
             )
-        if village is not None:
-            elsewhere = [
-                h.head_name for h in data.get("households") or [] if h.village_id != village.pk
-            ]
-            if elsewhere:
-                self.add_error(
-                    "households",
-                    _("以下贫困户不在{village}:{names}").format(
-                        village=village.name, names="、".join(elsewhere)
-                    ),
-                )
+        for field, message in rules.people_problems(
+            branch.unit if branch is not None else None,
+            village,
+            data.get("participants") or [],
+            data.get("households") or [],
+        ):
+            self.add_error(field, message)
         # Photos kept from an earlier try that failed to save join the ones chosen now.
         kept = []
         if self.is_bound and "photos" in self.fields and hasattr(self.data, "getlist"):
@@ -303,13 +290,11 @@ class ActivityForm(BaseModelForm):
         """The active pairing this work belongs to: the kind's own pairing of a participant,
         else the branch's pairing with the village."""
         pairings = Pairing.objects.filter(
-            state=PairingState.APPROVED,  # a claim waiting for approval is not a pairing yet
             campaign_id=activity.campaign_id,
             branch_id=activity.branch_id,
             village_id=activity.village_id,
-            start__lte=activity.date,
-        ).exclude(end__lt=activity.date)
-        member_kind = KIND_PAIRING.get(self.kind)
+        ).in_force(activity.date)
+        member_kind = PAIRING_OF_ACTIVITY.get(self.kind)
         if member_kind:
             members = [m.pk for m in self.cleaned_data["participants"]]
             found = pairings.filter(kind=member_kind, member_id__in=members).first()
@@ -320,19 +305,15 @@ class ActivityForm(BaseModelForm):
     def save(self, commit: bool = True) -> Activity:
         """Save the entry, its participants, households and photos (each change logged)."""
         from bangfu.ledger.photos import add_photos
+        from bangfu.ledger.services import record_activity
 
         activity = super().save(commit=False)
         activity.pairing = self._find_pairing(activity)
-        activity.save()
-        if "households" in self.fields:
-            activity.households.set(self.cleaned_data["households"])
-        wanted = {m.pk for m in self.cleaned_data["participants"]}
-        current = {p.member_id: p for p in activity.participations.all()}
-        for member_id, participation in current.items():
-            if member_id not in wanted:
-                participation.delete()
-        for member_id in wanted - current.keys():
-            activity.participations.create(member_id=member_id)
+        record_activity(
+            activity,
+            self.cleaned_data["participants"],
+            self.cleaned_data["households"] if "households" in self.fields else None,
+        )
         if self.cleaned_data.get("photos"):
             add_photos(activity, self.cleaned_data["photos"])
         tokens = getattr(self, "kept_tokens", [])

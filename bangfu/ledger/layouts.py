@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bangfu.campaigns.layouts import campaign_by_name
@@ -14,6 +13,7 @@ from bangfu.core import bulk, normalize
 from bangfu.core.changelog import record_bulk, serialize_instance
 from bangfu.core.imports import Column, RowError, RowLayout
 from bangfu.geo.layouts import VILLAGE_CODE, village_by_code
+from bangfu.ledger import rules
 from bangfu.ledger.choices import ActivityKind, FundSource, ReviewState
 from bangfu.ledger.models import Activity, ActivityParticipant
 from bangfu.orgs.layouts import BRANCH_NAME, UNIT_NAME, branch_id, member_named, unit_id
@@ -58,26 +58,20 @@ class ActivityLayout(RowLayout):
     ]
 
     def resolve(self, values: dict[str, Any], state: dict) -> dict[str, Any]:
-        import datetime
-
+        """Names and codes to rows; then the entry rules (ledger.rules)."""
         campaign = campaign_by_name(values["campaign_name"], state)
         unit = unit_id(values["unit_name"], state)
         branch = branch_id(values["unit_name"], values["branch_name"], state)
         village = village_by_code(values["village_code"], state)
-        if values["date"] > datetime.date.today():
-            raise RowError("date", _("日期不能晚于今天。"))
         names = normalize.text(values["participant_names"]).replace(",", "、").replace(",", "、")
-        members = []
+        members, outside = [], []
         for member_name in [n.strip() for n in names.split("、") if n.strip()]:
             found = member_named(unit, member_name, state)
             if found is None:
-                raise RowError(
-                    "participant_names",
-                    _("{unit}没有名为“{name}”的党员干部。").format(
-                        unit=values["unit_name"], name=member_name
-                    ),
-                )
+                outside.append(member_name)
             members.append(found)
+        if outside:  # not among the unit's members, whoever else they may be
+            raise RowError("participant_names", rules.outside_unit(values["unit_name"], outside))
         kind = values["kind"]
         fields = {
             "id": values.get("id"),
@@ -94,15 +88,16 @@ class ActivityLayout(RowLayout):
             "amount": values.get("amount") or 0,
             "fund_source": values.get("fund_source") or "",
         }
-        if kind == ActivityKind.STAY and not fields["days"]:
-            raise RowError("days", _("蹲点调研须填写天数。"))
-        if kind == ActivityKind.FUNDS and not fields["amount"]:
-            raise RowError("amount", _("引进资金须填写金额。"))
-        if (
-            kind in (ActivityKind.POLICY_SUPPORT, ActivityKind.TECH_SERVICE, ActivityKind.DEV_IDEA)
-            and not fields["quantity"]
-        ):
-            raise RowError("quantity", _("请填写数量。"))
+        entry = Activity(
+            campaign=campaign,
+            kind=kind,
+            date=fields["date"],
+            days=fields["days"],
+            quantity=fields["quantity"],
+            amount=fields["amount"],
+        )
+        for field, message in rules.entry_problems(entry):
+            raise RowError(field, message)
         state.setdefault("participants", {})[values.get("id") or id(values)] = members
         fields["_participants_key"] = values.get("id") or id(values)
         return fields

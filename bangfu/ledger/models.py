@@ -184,22 +184,13 @@ class Activity(LedgerModel):
         return q
 
     def clean(self) -> None:
+        """The entry rules (ledger.rules), for the form and the API."""
+        from bangfu.ledger import rules
+
         super().clean()
-        errors = {}
-        if self.date and self.date > datetime.date.today():
-            errors["date"] = _("日期不能晚于今天。")
-        if self.kind == ActivityKind.STAY and not self.days:
-            errors["days"] = _("蹲点调研须填写天数。")
-        if self.kind == ActivityKind.FUNDS and not self.amount:
-            errors["amount"] = _("引进资金须填写金额。")
-        if (
-            self.kind
-            in (ActivityKind.POLICY_SUPPORT, ActivityKind.TECH_SERVICE, ActivityKind.DEV_IDEA)
-            and not self.quantity
-        ):
-            errors["quantity"] = _("请填写数量。")
-        if errors:
-            raise ValidationError(errors)
+        problems = rules.entry_problems(self)
+        if problems:
+            raise ValidationError(dict(problems))
 
 
 class ActivityParticipant(BaseModel):

@@ -106,13 +106,8 @@ def unvisited_pairings(user: Any, month: Period) -> QuerySet:
     to_household = visits.filter(households=OuterRef("household_id"))
     return (
         Pairing.objects.restrict(user, "view")
-        .filter(
-            state=PairingState.APPROVED,
-            start__lte=month.end,
-            campaign__start__lte=month.end,
-            campaign__end__gte=month.start,
-        )
-        .filter(Q(end__isnull=True) | Q(end__gte=month.start))
+        .in_force_during(month.start, month.end)
+        .filter(campaign__start__lte=month.end, campaign__end__gte=month.start)
         .filter(~Exists(linked))
         .filter(
             (Q(household__isnull=True) & ~Exists(same_place))

@@ -7,17 +7,58 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bangfu.ledger import rules
 from bangfu.ledger.choices import ProblemState, ReviewState
 from bangfu.ledger.models import Activity, Problem
 
+if TYPE_CHECKING:
+    from bangfu.orgs.models import Member
+    from bangfu.registry.models import Household
+
 REVIEW_PERMISSION = "ledger.review_activity"
+
+
+def record_activity(
+    activity: Activity,
+    participants: Iterable[Member],
+    households: Iterable[Household] | None = None,
+    user: Any = None,
+) -> Activity:
+    """Save a ledger entry under the entry rules (ledger.rules), with exactly these
+    participants (each one person-visit) and, if given, households; `user` is the author of a
+    new entry. The form, and so the API, save through here."""
+    participants = list(participants)
+    households = None if households is None else list(households)
+    if activity.branch_id and not activity.unit_id:
+        activity.unit_id = activity.branch.unit_id
+    people = rules.people_problems(
+        activity.unit if activity.unit_id else None,
+        activity.village if activity.village_id else None,
+        participants,
+        households or [],
+    )
+    rules.refuse(rules.check_activities([activity]) + [(activity, f, m) for f, m in people])
+    with transaction.atomic():
+        if user is not None and not activity.author_id:
+            activity.author = user
+        activity.save()
+        if households is not None:
+            activity.households.set(households)
+        wanted = {m.pk for m in participants}
+        current = {p.member_id: p for p in activity.participations.all()}
+        for member_id, participation in current.items():
+            if member_id not in wanted:
+                participation.delete()  # one by one: each removal is logged
+        for member_id in wanted - current.keys():
+            activity.participations.create(member_id=member_id)
+    return activity
 
 
 def reviewable(user: Any) -> Any:

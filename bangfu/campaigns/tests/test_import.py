@@ -123,7 +123,7 @@ def test_pairing_rows_with_bad_references_are_reported(tmp_path, world):
     found = {(p.row, p.column): p.reason for p in result.problems}
     assert "没有名为“没有这个行动”的帮扶行动" in found[(2, "帮扶行动")]
     assert "只有支部书记" in found[(3, "帮扶人")]
-    assert "贫困户不在所填的村" in found[(4, "户编号")]
+    assert "贫困户不在所选的村" in found[(4, "户编号")]
     assert "行动期间" in found[(5, "开始日期")]
 
 

@@ -172,3 +172,81 @@ def test_a_hand_over_that_breaks_a_rule_changes_nothing(login, world):
 def test_another_units_pairing_cannot_be_handed_over(login, world):
     url = reverse("campaigns:pairing_hand_over", args=[world.pairing_b.pk])
     assert login("unit_a").get(url).status_code == 404
+
+
+def _pairings_file(tmp_path, rows, name="pairings.xlsx"):
+    book = openpyxl.Workbook()
+    book.active.append(
+        ["帮扶行动", "结对类型", "单位名称", "支部名称", "村代码", "开始日期", "结束日期"]
+    )
+    for row in rows:
+        book.active.append(row)
+    path = tmp_path / name
+    book.save(path)
+    return path
+
+
+def test_the_pairings_import_refuses_a_village_outside_the_campaigns_region(tmp_path, world):
+    world.campaign.region = world.bijie  # 乐邦村 is in 黔南州
+    world.campaign.save()
+    world.branch_b.capacity = 2
+    world.branch_b.save()
+    row = ["2016年五千行动", "支部结对帮村", "贵州省档案局", "第一党支部", world.lebang.code]
+    path = _pairings_file(tmp_path, [[*row, "2016-06-01", "2016-11-30"]])
+    result = Layout.registry["pairings"].run(path, world.users["office"], True)
+    assert [(p.row, p.column, p.reason) for p in result.problems] == [
+        (2, "村代码", "乐邦村不在2016年五千行动的范围(毕节市)内。")
+    ]
+    assert not result.committed
+    assert Pairing.objects.filter(branch=world.branch_b).count() == 1
+
+
+def test_an_imported_term_may_not_overlap_the_same_pairs_other_term(tmp_path, world):
+    end_pairing(world.pairing_a, datetime.date(2016, 5, 31))
+    later = save_pairing(
+        Pairing(
+            campaign=world.campaign,
+            kind="branch_village",
+            branch=world.branch_a,
+            village=world.baoshan,
+            start=datetime.date(2016, 9, 1),
+        )
+    )
+    # The later term's row, moved back to start in the first term.
+    row = ["2016年五千行动", "支部结对帮村", "贵州省总工会", "第五党支部", world.baoshan.code]
+    path = _pairings_file(tmp_path, [[*row, "2016-05-01", ""]])
+    result = Layout.registry["pairings"].run(path, world.users["office"], True)
+    assert [(p.row, p.column, p.reason) for p in result.problems] == [
+        (2, "村代码", "该支部在这段时间已与这个村结对。")
+    ]
+    later.refresh_from_db()
+    world.pairing_a.refresh_from_db()
+    assert (world.pairing_a.end, later.start) == (
+        datetime.date(2016, 5, 31),
+        datetime.date(2016, 9, 1),
+    )
+
+
+def test_pairings_in_force_on_a_day_and_over_a_period(world):
+    """The one rule progress, figures and measures count by (Pairing.objects.in_force)."""
+    end_pairing(world.pairing_a, datetime.date(2016, 5, 31))
+    world.pairing_b.state = "pending"
+    world.pairing_b.save()
+    in_force = Pairing.objects.in_force
+    assert set(in_force(datetime.date(2016, 5, 31))) == {world.pairing_a}
+    assert set(in_force(datetime.date(2016, 6, 1))) == set()
+    assert set(in_force(datetime.date(2016, 3, 31))) == set()  # not yet begun
+    during = Pairing.objects.in_force_during
+    assert set(during(datetime.date(2016, 5, 1), datetime.date(2016, 7, 1))) == {world.pairing_a}
+    assert set(during(datetime.date(2016, 6, 1), None)) == set()
+    assert set(during(None, None)) == {world.pairing_a}
+
+
+def test_every_pairing_kind_has_its_spec():
+    """A kind without a row in kinds.KINDS would pass every rule unchecked."""
+    from bangfu.campaigns.choices import PairingKind
+    from bangfu.campaigns.kinds import KINDS
+
+    assert set(KINDS) == set(PairingKind.values)
+    for spec in KINDS.values():
+        assert (spec.member_flag is None) == (spec.member_refusal is None), spec.kind

@@ -74,7 +74,7 @@ def test_entries_break_rules_with_a_reason_per_cell(tmp_path, world):
     ]
     result = Layout.registry["activities"].run(xlsx(tmp_path, rows), world.users["unit_a"], True)
     found = {(p.row, p.column): p.reason for p in result.problems}
-    assert "没有名为“陆曙光”的党员干部" in found[(2, "参加人员")]
+    assert found[(2, "参加人员")] == "以下人员不属于贵州省总工会:陆曙光"
     assert "须填写金额" in found[(3, "金额(元)")]
     assert "没有这个编号" in found[(4, "编号")]
     assert "不能晚于今天" in found[(5, "日期")]

@@ -87,15 +87,23 @@ def test_editing_replaces_participants_and_logs_each(login, world):
 
 
 def test_a_new_entry_starts_from_the_members_own_branch_and_today(login, world):
-    form = (
-        login("member_a")
-        .get(reverse("ledger:activity_add") + "?kind=service_visit")
-        .context["form"]
-    )
-    assert form.initial["branch"] == world.branch_a
-    assert form.initial["participants"] == [world.member_a.pk]
-    assert form.initial["campaign"] == world.campaign
-    assert form.initial["date"] == datetime.date.today()
+    def initial():
+        return (
+            login("member_a")
+            .get(reverse("ledger:activity_add") + "?kind=service_visit")
+            .context["form"]
+            .initial
+        )
+
+    form_initial = initial()
+    assert form_initial["branch"] == world.branch_a
+    assert form_initial["participants"] == [world.member_a.pk]
+    assert form_initial["campaign"] == world.campaign
+    # Today, kept within the campaign's period: a date outside it would be refused.
+    assert form_initial["date"] == world.campaign.end
+    world.campaign.end = datetime.date.today() + datetime.timedelta(days=30)
+    world.campaign.save()
+    assert initial()["date"] == datetime.date.today()
 
 
 def test_empty_days_quantity_and_amount_mean_zero(login, world):
