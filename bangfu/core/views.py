@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views import View
@@ -121,6 +121,21 @@ class ObjectListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVi
                 self.layout_key if layout.may_import(self.request.user) else None
             )
         return context
+
+
+def object_in_scope(
+    queryset: models.QuerySet, user: Any, action: str = "view", perm: str = "", **lookup: Any
+) -> Any:
+    """The object for an action, found within the user's scope first: outside it the object
+    does not exist for them (404), so no answer tells that it is there. Inside the scope, a
+    missing permission (`perm`, or `action` on the object) is 403."""
+    model = queryset.model
+    obj = get_object_or_404(queryset.filter(model.scope_q(user.scope)), **lookup)
+    if perm and not user.has_perm(perm):
+        raise PermissionDenied
+    if not queryset.restrict(user, action).filter(pk=obj.pk).exists():
+        raise PermissionDenied
+    return obj
 
 
 def layout_export(
