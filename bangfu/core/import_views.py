@@ -34,6 +34,11 @@ class UploadForm(forms.Form):
 
         upload = self.cleaned_data["file"]
         check_upload(upload, ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES)
+        if Path(upload.name).suffix.lower() == ".xlsx":
+            from bangfu.core.uploads import check_xlsx
+
+            check_xlsx(upload, Path(upload.name).name)
+            upload.seek(0)
         return upload
 
 

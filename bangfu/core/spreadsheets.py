@@ -104,8 +104,15 @@ def _undecodable_line(path: Path, encoding: str) -> int:
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
+    from django.core.exceptions import ValidationError
     from python_calamine_plus import CalamineWorkbook
 
+    from bangfu.core.uploads import check_xlsx
+
+    try:
+        check_xlsx(path)  # a zip bomb or a giant cell is refused before calamine opens it
+    except ValidationError as e:
+        raise SpreadsheetError(" ".join(e.messages)) from None
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         yield from workbook.stream_sheet_by_index(0)
