@@ -8,8 +8,11 @@ from functools import partial
 from typing import Any
 
 import django_tables2 as tables
+from django.core.paginator import EmptyPage
 
 from bangfu.core.personal import can_see_personal_data, masked, personal_cell, personal_fields
+
+PAGE_SIZES = (25, 50, 100)
 
 
 class BaseTable(tables.Table):
@@ -31,3 +34,35 @@ class BaseTable(tables.Table):
 
     def _value_personal(self, name: str, value: Any) -> Any:
         return value if can_see_personal_data(self.user) else masked(value)
+
+
+def _number(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class RequestConfig(tables.RequestConfig):
+    """django-tables2's, with the page size one of PAGE_SIZES and the page a page that exists:
+    its own took ?per_page=-1 to a server error, and ?per_page=1000000 to the whole table."""
+
+    def configure(self, table: tables.Table) -> tables.Table:
+        if not self.paginate:
+            return super().configure(table)
+        paginate, self.paginate = self.paginate, False
+        super().configure(table)  # the request and the sort order
+        self.paginate = paginate
+        options = dict(paginate) if hasattr(paginate, "items") else {}
+        options.pop("silent", None)
+        get = self.request.GET
+        size = _number(get.get(table.prefixed_per_page_field))
+        if size in PAGE_SIZES:
+            options["per_page"] = size
+        page = _number(get.get(table.prefixed_page_field)) or 1
+        options.pop("page", None)
+        try:
+            table.paginate(page=max(page, 1), **options)
+        except EmptyPage:  # past the end: the last page
+            table.paginate(page=table.paginator.num_pages, **options)
+        return table

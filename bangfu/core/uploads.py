@@ -91,9 +91,8 @@ def check_xlsx(source: str | Path | IO[bytes], name: str = "") -> None:
                 code="unpacked",
             )
         for member in members:
-            if (
-                member.file_size > RATIO_FLOOR_BYTES
-                and member.file_size > max_ratio * max(member.compress_size, 1)
+            if member.file_size > RATIO_FLOOR_BYTES and member.file_size > max_ratio * max(
+                member.compress_size, 1
             ):
                 raise ValidationError(
                     _(

@@ -34,8 +34,7 @@ from bangfu.core.personal import (
     personal_cell,
     personal_fields,
 )
-
-PAGE_SIZES = (25, 50, 100)
+from bangfu.core.tables import PAGE_SIZES, RequestConfig
 
 
 def perm_name(model: type[models.Model], action: str) -> str:
@@ -88,6 +87,18 @@ class ObjectListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVi
 
     def get_queryset(self) -> models.QuerySet:
         return self.queryset.restrict(self.request.user, "view")
+
+    def get_table(self, **kwargs: Any) -> Any:
+        """django-tables2's own, configured by our RequestConfig (page and size bounded)."""
+        table = self.get_table_class()(data=self.get_table_data(), **kwargs)
+        return RequestConfig(self.request, paginate=self.get_table_pagination(table)).configure(
+            table
+        )
+
+    def paginate_queryset(self, queryset: Any, page_size: int) -> tuple:
+        """No pagination of Django's own: the table pages the rows (bounded, see
+        RequestConfig); Django's would count them again and answer ?page=-1 with a 404."""
+        return None, None, queryset, False
 
     def get_paginate_by(self, table_data: Any) -> int:
         try:

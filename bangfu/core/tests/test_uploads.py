@@ -234,3 +234,48 @@ def test_the_import_form_refuses_a_bomb_and_the_reader_does_too(login, world, tm
     )
     with pytest.raises(SpreadsheetError, match="压缩比异常"):
         next(iter(read_rows(path)))
+
+
+# --- the import job's memory ceiling --------------------------------------------------------
+
+CEILING = """
+import django
+django.setup()
+from bangfu.core import jobs
+jobs.limit_memory()
+try:
+    block = bytearray(1536 << 20)
+    print("allocated")
+except MemoryError:
+    print("refused")
+"""
+
+
+def test_a_job_process_cannot_take_more_than_its_memory_ceiling():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bangfu.settings",
+        "BANGFU_JOB_MEMORY_MB": "1024",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", CEILING], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.stdout.strip().splitlines()[-1] == "refused", done.stderr[-2000:]
+
+
+@pytest.mark.django_db
+def test_a_job_that_reaches_the_ceiling_fails_with_a_clear_message(world, settings):
+    from bangfu.core import jobs
+    from bangfu.core.models import Job
+
+    def greedy(job: Any, progress: Any) -> dict:
+        raise MemoryError
+
+    jobs.register("test-greedy")(greedy)
+    try:
+        job = Job.objects.create(kind="test-greedy", user=world.users["office"], params={})
+        job = jobs.run(job.pk)
+    finally:
+        jobs._KINDS.pop("test-greedy")
+    assert job.state == Job.State.FAILED
+    assert "内存超过了上限" in job.message and "分批导入" in job.message
