@@ -113,19 +113,24 @@ def test_no_query_parameter_makes_a_server_error(login, world, role):
                 _no_server_error(client, url, dict.fromkeys(names, value))
 
     for url, names in targets:
+        _fuzz(client, url, names)()
 
-        @hypothesis_settings(
-            max_examples=EXAMPLES,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(st.dictionaries(st.sampled_from(names), VALUES, min_size=1, max_size=5))
-        def fuzz(query: dict[str, str], url: str = url) -> None:
-            _no_server_error(client, url, query)
 
-        fuzz()
+def _fuzz(client: Any, url: str, names: list[str]) -> Any:
+    """A few hypothesis examples of the page's parameters with hostile values."""
+
+    @hypothesis_settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(st.dictionaries(st.sampled_from(names), VALUES, min_size=1, max_size=5))
+    def fuzz(query: dict[str, str]) -> None:
+        _no_server_error(client, url, query)
+
+    return fuzz
 
 
 # --- the server errors found by hand, each named ------------------------------------------
