@@ -46,9 +46,7 @@ def check_photo(upload: UploadedFile) -> Image.Image:
         probe = open_image(upload, name)
         if probe.format not in ACCEPTED_FORMATS:
             raise ValidationError(
-                _("“{name}”是{fmt}格式,请上传JPEG或PNG照片。").format(
-                    name=name, fmt=probe.format
-                )
+                _("“{name}”是{fmt}格式,请上传JPEG或PNG照片。").format(name=name, fmt=probe.format)
             )
         probe.verify()  # reads the whole file; catches truncated and fake images
         image = open_image(upload, name)
