@@ -182,6 +182,18 @@ CONTENT_SECURITY_POLICY = (
 # Uploads: a request body held in memory up to 10 MB (files above it spool to disk); the upload
 # checks (bangfu.core.security.check_upload) set each kind's own limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Bounded uploads (bangfu.core.uploads): a photo's declared pixels, an .xlsx's unpacked size,
+# compression ratio and longest cell (Excel's own limit), all checked before decoding.
+BANGFU_IMAGE_MAX_PIXELS = int(os.environ.get("BANGFU_IMAGE_MAX_PIXELS", "40000000"))
+BANGFU_XLSX_MAX_BYTES = int(os.environ.get("BANGFU_XLSX_MAX_MB", "4096")) << 20
+BANGFU_XLSX_MAX_RATIO = int(os.environ.get("BANGFU_XLSX_MAX_RATIO", "100"))
+BANGFU_XLSX_MAX_CELL_CHARS = int(os.environ.get("BANGFU_XLSX_MAX_CELL_CHARS", "32767"))
+# A background job's address space (RLIMIT_AS, MB; 0: none): Arrow's and Python's threads
+# reserve more address space than they use, so this is well above the memory a job needs.
+BANGFU_JOB_MEMORY_MB = int(os.environ.get("BANGFU_JOB_MEMORY_MB", "8192"))
+# Uploaded import files are deleted when their job ends; a checked file never committed
+# after this many days (bangfu.core.import_files).
+BANGFU_IMPORT_FILE_DAYS = float(os.environ.get("BANGFU_IMPORT_FILE_DAYS", "1"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 

@@ -16,7 +16,7 @@ from bangfu.accounts.filtersets import AccessLogFilterSet
 from bangfu.accounts.models import AccessLog
 from bangfu.accounts.tables import AccessLogTable
 from bangfu.core.personal import can_see_personal_data, log_reveal, personal_fields
-from bangfu.core.views import ObjectListView
+from bangfu.core.views import ObjectListView, object_in_scope
 
 
 @require_POST
@@ -25,17 +25,15 @@ def reveal(
     request: HttpRequest, app_label: str, model_name: str, pk: int, field: str
 ) -> HttpResponse:
     """Answer one personal field of one record unmasked, and log that it was shown."""
-    if not can_see_personal_data(request.user):
-        raise PermissionDenied
     try:
         model = apps.get_model(app_label, model_name)
     except LookupError:
         raise Http404 from None
     if field not in personal_fields(model) or not hasattr(model.objects, "restrict"):
         raise Http404
-    obj = model.objects.restrict(request.user, "view").filter(pk=pk).first()
-    if obj is None:
-        raise Http404
+    obj = object_in_scope(model.objects.all(), request.user, "view", pk=pk)
+    if not can_see_personal_data(request.user):
+        raise PermissionDenied
     value = getattr(obj, field) or ""
     log_reveal(request, obj, [field])
     return HttpResponse(

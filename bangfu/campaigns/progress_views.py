@@ -14,7 +14,7 @@ from bangfu.campaigns.choices import PairingKind
 from bangfu.campaigns.models import Campaign, Pairing
 from bangfu.campaigns.progress import unit_progress
 from bangfu.campaigns.services import hand_over
-from bangfu.core.forms import BootstrapMixin
+from bangfu.core.forms import BootstrapMixin, chosen
 from bangfu.core.spreadsheets import SheetSpec, xlsx_response
 from bangfu.orgs.models import Branch
 
@@ -24,9 +24,7 @@ class ProgressView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         campaigns = Campaign.objects.restrict(request.user, "view")
-        campaign = (
-            campaigns.filter(pk=request.GET.get("campaign") or 0).first() or campaigns.first()
-        )
+        campaign = chosen(campaigns, request.GET.get("campaign")) or campaigns.first()
         rows = unit_progress(campaign, request.user) if campaign else []
         if request.GET.get("unmet"):
             rows = [r for r in rows if not r.met]

@@ -8,11 +8,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,11 +39,10 @@ from bangfu.core import views
 
 
 def _coop(request: HttpRequest, pk: int, perm: str) -> Cooperative:
-    """The cooperative, if the user may change it and holds `perm`; else 404 / 403."""
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
-    queryset = Cooperative.objects.restrict(request.user, "change").select_related("village")
-    return get_object_or_404(queryset, pk=pk)
+    """The cooperative, if the user may change it and holds `perm`: 404 outside the user's
+    scope (whatever their permissions), 403 inside it without the right."""
+    queryset = Cooperative.objects.select_related("village")
+    return views.object_in_scope(queryset, request.user, "change", perm, pk=pk)
 
 
 def _errors(error: ValidationError) -> list[str]:
@@ -218,11 +217,8 @@ def grant(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def holding_end(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.has_perm("coops.change_shareholding"):
-        raise PermissionDenied
-    holding = get_object_or_404(
-        Shareholding.objects.restrict(request.user, "change").select_related("coop", "member"),
-        pk=pk,
+    holding = views.object_in_scope(
+        Shareholding.objects.select_related("coop", "member"), request.user, "change", pk=pk
     )
     coop = holding.coop
     form = EndHoldingForm(request.POST or None, user=request.user)
@@ -322,13 +318,15 @@ class DividendRunDetailView(views.ObjectDetailView):
 
 @login_required
 def record_payments(request: HttpRequest, pk: int) -> HttpResponse:
+    run = views.object_in_scope(
+        DividendRun.objects.select_related("coop"),
+        request.user,
+        "change",
+        "coops.change_dividend",
+        pk=pk,
+    )
     if request.method != "POST":
         return redirect("coops:dividendrun_detail", pk=pk)
-    if not request.user.has_perm("coops.change_dividend"):
-        raise PermissionDenied
-    run = get_object_or_404(
-        DividendRun.objects.restrict(request.user, "change").select_related("coop"), pk=pk
-    )
     form = PaymentForm(request.POST, user=request.user)
     chosen = run.dividends.filter(pk__in=request.POST.getlist("dividend")).select_related(
         "member", "run"

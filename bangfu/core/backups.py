@@ -1,5 +1,9 @@
 """Backup and restore: one dated .tar.gz holding the database and the media folder.
 
+Uploaded import files (media/imports/: whole registry spreadsheets, personal data in full,
+kept only while an import needs them) are not included, and the manifest says so
+(`import_files_included: false`): a backup must not keep what the app itself deletes.
+
 SQLite is copied with its online backup API (a consistent copy while the app runs);
 PostgreSQL with pg_dump, which reads one transaction-consistent snapshot. `restore` puts both
 back and refuses to overwrite a database that holds data unless told to."""
@@ -92,16 +96,29 @@ def create_backup(output: Path | None = None) -> Path:
     elif output.is_dir() or not output.name.endswith((".tar.gz", ".tgz")):
         output = output / name  # a folder
     output.parent.mkdir(parents=True, exist_ok=True)
+    from bangfu.core import import_files
+
     media = Path(settings.MEDIA_ROOT)
+    left_out = media / import_files.FOLDER
+
+    def kept(path: Path) -> bool:
+        return path != left_out and left_out not in path.parents
+
+    def tar_filter(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+        name = f"media/{import_files.FOLDER}"
+        return None if info.name == name or info.name.startswith(name + "/") else info
+
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         db_file = _dump_database(folder)
+        files = [p for p in media.rglob("*") if p.is_file() and kept(p)] if media.exists() else []
         manifest = {
             "format": FORMAT,
             "created": datetime.datetime.now(datetime.UTC).isoformat(),
             "database": _vendor(),
             "database_file": db_file,
-            "media_files": sum(1 for p in media.rglob("*") if p.is_file()) if media.exists() else 0,
+            "media_files": len(files),
+            "import_files_included": False,
         }
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
         partial = output.with_name(output.name + ".part")
@@ -109,7 +126,7 @@ def create_backup(output: Path | None = None) -> Path:
             tar.add(folder / "manifest.json", arcname="manifest.json")
             tar.add(folder / db_file, arcname=db_file)
             if media.exists():
-                tar.add(media, arcname="media")
+                tar.add(media, arcname="media", filter=tar_filter)
         partial.replace(output)  # never a half-written archive under the final name
     output.chmod(0o600)
     return output

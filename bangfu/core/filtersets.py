@@ -7,7 +7,7 @@ from django.forms import Select
 from django.utils.translation import gettext_lazy as _
 from django_filters import CharFilter, FilterSet
 
-from bangfu.core.forms import SearchWidget
+from bangfu.core.forms import SearchWidget, bound_inputs
 
 
 class BaseFilterSet(FilterSet):
@@ -17,6 +17,7 @@ class BaseFilterSet(FilterSet):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         request = kwargs.get("request")
+        bound_inputs(self.form)
         for field in self.form.fields.values():
             queryset = getattr(field, "queryset", None)
             if queryset is not None and hasattr(queryset.model, "search"):

@@ -2,15 +2,108 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.core.models import BaseModel
 from bangfu.core.personal import mask
+
+# What a typed date or number may be: beyond these a value is a mistake or an attack, and a
+# year 9999 date or a 20-digit id took the pages that use them to a server error (a date past
+# the calendar's end, an id no database integer holds).
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2100, 12, 31)
+LARGEST_INTEGER = 2**63 - 1
+
+
+def fits_integer(value: Any) -> bool:
+    """Whether a posted id is not a number too large (or too small) for a database integer."""
+    try:
+        return abs(int(str(value).strip())) <= LARGEST_INTEGER
+    except ValueError:
+        return True  # not a number: the field's own check answers
+
+
+def bound_inputs(form: forms.BaseForm) -> None:
+    """Hold every date, number and id a form takes within what the pages can work with, so
+    a hostile value is a form error, never a server error. Forms of every app get it through
+    BootstrapMixin and BaseFilterSet."""
+    for field in form.fields.values():
+        if isinstance(field, forms.DateField | forms.DateTimeField):
+            field.validators.append(
+                MinValueValidator(
+                    EARLIEST_DATE, _("日期不能早于{date}。").format(date=EARLIEST_DATE)
+                )
+            )
+            field.validators.append(
+                MaxValueValidator(LATEST_DATE, _("日期不能晚于{date}。").format(date=LATEST_DATE))
+            )
+            if isinstance(field, forms.DateTimeField):
+                field.validators[-2:] = [_DateOf(v) for v in field.validators[-2:]]
+        elif isinstance(field, forms.IntegerField | forms.DecimalField | forms.FloatField):
+            field.validators.append(MinValueValidator(-LARGEST_INTEGER))
+            field.validators.append(MaxValueValidator(LARGEST_INTEGER))
+        elif isinstance(field, forms.ModelChoiceField):
+            _bound_choice(field)
+
+
+class _DateOf:
+    """A date validator applied to a date and time's date."""
+
+    def __init__(self, validator: Any) -> None:
+        self.validator = validator
+
+    def __call__(self, value: Any) -> None:
+        self.validator(value.date() if isinstance(value, datetime.datetime) else value)
+
+
+def _bound_choice(field: forms.ModelChoiceField) -> None:
+    """An id beyond a database integer is an invalid choice, not a query that fails."""
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        check = field._check_values
+
+        def _check_values(value: Any) -> Any:
+            values = value if isinstance(value, list | tuple) else [value]
+            for v in values:
+                if not fits_integer(v):
+                    raise forms.ValidationError(
+                        field.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": v},
+                    )
+            return check(value)
+
+        field._check_values = _check_values
+        return
+    to_python = field.to_python
+
+    def _to_python(value: Any) -> Any:
+        if value not in field.empty_values and not fits_integer(value):
+            raise forms.ValidationError(
+                field.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return to_python(value)
+
+    field.to_python = _to_python
+
+
+def chosen(queryset: Any, value: Any) -> Any:
+    """The object a query parameter names by id within `queryset`, or None when it names
+    none: not a number, too large, or not there (a page then shows its default)."""
+    field = forms.ModelChoiceField(queryset=queryset, required=False)
+    _bound_choice(field)
+    try:
+        return field.clean(value)
+    except forms.ValidationError:
+        return None
 
 
 class SearchWidget(forms.TextInput):
@@ -137,6 +230,7 @@ class BootstrapMixin:
         super().__init__(*args, **kwargs)
         self.user = user
         self._mask_personal_data()
+        bound_inputs(self)
         for name, field in self.fields.items():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):

@@ -3,12 +3,11 @@ background job's progress."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
 from django import forms
-from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from bangfu.core import jobs
+from bangfu.core import import_files, jobs
 from bangfu.core.imports import Layout
 from bangfu.core.models import Job
 from bangfu.core.spreadsheets import xlsx_response
@@ -34,6 +33,11 @@ class UploadForm(forms.Form):
 
         upload = self.cleaned_data["file"]
         check_upload(upload, ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES)
+        if Path(upload.name).suffix.lower() == ".xlsx":
+            from bangfu.core.uploads import check_xlsx
+
+            check_xlsx(upload, Path(upload.name).name)
+            upload.seek(0)
         return upload
 
 
@@ -52,12 +56,7 @@ def import_page(request: HttpRequest, key: str) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        folder = Path(settings.MEDIA_ROOT) / "imports"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
-        with path.open("wb") as f:
-            for chunk in upload.chunks():
-                f.write(chunk)
+        path = import_files.save_upload(upload)
         job = jobs.submit(
             "import",
             request.user,
@@ -99,6 +98,14 @@ def job_commit(request: HttpRequest, pk: int) -> HttpResponse:
     if job.kind != "import" or job.params.get("commit") or result.get("problem_count", 1):
         raise Http404
     _layout(job.params["layout"], request.user)
+    if not import_files.available(job.params):
+        messages.error(
+            request,
+            _("检查过的文件已按规定删除(超过{days}天未确认导入),请重新上传。").format(
+                days=f"{import_files.keep_days():g}"
+            ),
+        )
+        return redirect("core:import", job.params["layout"])
     commit = jobs.submit(
         "import",
         request.user,

@@ -750,8 +750,15 @@ class Layout(ABC):
 
 def _import_job(job: Any, progress: Callable[[int, int], None]) -> dict:
     """The background job behind an upload: a dry run, or the commit after it."""
+    from bangfu.core import import_files
+
+    import_files.purge_leftovers()
     layout = Layout.registry[job.params["layout"]]
-    result = layout.run(job.params["path"], job.user, job.params.get("commit", False), progress)
+    result = None
+    try:
+        result = layout.run(job.params["path"], job.user, job.params.get("commit", False), progress)
+    finally:  # the file's personal data is kept no longer than an import needs it
+        import_files.release(job.params, result)
     return result.as_dict()
 
 

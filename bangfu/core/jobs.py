@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bangfu.core.models import Job
 
@@ -58,6 +59,20 @@ def start(job_id: int) -> None:
         )
 
 
+def limit_memory() -> None:
+    """Cap this job process's address space at BANGFU_JOB_MEMORY_MB (RLIMIT_AS; 0: no cap),
+    so a job that would take more fails with a clear message instead of taking the machine.
+    Called at the start of `bangfu run-job`, never in the web process."""
+    import resource
+
+    mb = int(getattr(settings, "BANGFU_JOB_MEMORY_MB", 8192))
+    if mb <= 0:
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = mb << 20 if hard == resource.RLIM_INFINITY else min(mb << 20, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
 def run(job_id: int) -> Job:
     """Run a queued job to its end, recording progress, result or the error.
 
@@ -85,6 +100,15 @@ def run(job_id: int) -> Job:
                 result=result,
                 progress=result.get("rows", 0) if isinstance(result, dict) else 0,
             )
+    except MemoryError:
+        logger.exception("job %s ran out of memory", job.pk)
+        message = _(
+            "任务所需内存超过了上限({mb} MB),已停止,没有写入任何数据。"
+            "如为导入,请把文件拆成几个较小的文件分批导入。"
+        ).format(mb=getattr(settings, "BANGFU_JOB_MEMORY_MB", 8192))
+        Job.objects.filter(pk=job.pk).update(
+            state=Job.State.FAILED, finished=timezone.now(), message=message
+        )
     except Exception as e:
         logger.exception("job %s failed", job.pk)
         Job.objects.filter(pk=job.pk).update(

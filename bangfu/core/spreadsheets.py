@@ -148,6 +148,14 @@ def open_xlsx(path: str, reader: str) -> Iterator[list[Any]]:
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
+    from django.core.exceptions import ValidationError
+
+    from bangfu.core.uploads import check_xlsx
+
+    try:
+        check_xlsx(path)  # a zip bomb or a giant cell is refused before calamine opens it
+    except ValidationError as e:
+        raise SpreadsheetError(" ".join(e.messages)) from None
     try:
         yield from open_xlsx(str(path), xlsx_reader())
     except Exception as e:  # calamine raises its own error types for broken files

@@ -8,12 +8,15 @@ from functools import partial
 from typing import Any
 
 import django_tables2 as tables
+from django.core.paginator import EmptyPage
 from django.http import Http404
 
 from bangfu.core.personal import can_see_personal_data, personal_cell, personal_fields, shown
 from bangfu.core.spreadsheets import SheetSpec, csv_response, sheet_name, xlsx_response
 
 EXPORT_FORMATS = ("xlsx", "csv")
+
+PAGE_SIZES = (25, 50, 100)
 
 
 class BaseTable(tables.Table):
@@ -55,3 +58,35 @@ def export_table(table: tables.Table, fmt: str, filename: str, exclude: Any = ()
         return csv_response(headers, values, filename)
     stem = filename.rsplit(".", 1)[0]
     return xlsx_response([SheetSpec(sheet_name(stem), headers, values)], filename)
+
+
+def _number(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class RequestConfig(tables.RequestConfig):
+    """django-tables2's, with the page size one of PAGE_SIZES and the page a page that exists:
+    its own took ?per_page=-1 to a server error, and ?per_page=1000000 to the whole table."""
+
+    def configure(self, table: tables.Table) -> tables.Table:
+        if not self.paginate:
+            return super().configure(table)
+        paginate, self.paginate = self.paginate, False
+        super().configure(table)  # the request and the sort order
+        self.paginate = paginate
+        options = dict(paginate) if hasattr(paginate, "items") else {}
+        options.pop("silent", None)
+        get = self.request.GET
+        size = _number(get.get(table.prefixed_per_page_field))
+        if size in PAGE_SIZES:
+            options["per_page"] = size
+        page = _number(get.get(table.prefixed_page_field)) or 1
+        options.pop("page", None)
+        try:
+            table.paginate(page=max(page, 1), **options)
+        except EmptyPage:  # past the end: the last page
+            table.paginate(page=table.paginator.num_pages, **options)
+        return table

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views import View
@@ -34,9 +34,7 @@ from bangfu.core.personal import (
     personal_cell,
     personal_fields,
 )
-from bangfu.core.tables import export_table
-
-PAGE_SIZES = (25, 50, 100)
+from bangfu.core.tables import PAGE_SIZES, RequestConfig, export_table
 
 
 def perm_name(model: type[models.Model], action: str) -> str:
@@ -92,6 +90,18 @@ class ObjectListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVi
     def get_queryset(self) -> models.QuerySet:
         return self.queryset.restrict(self.request.user, "view")
 
+    def get_table(self, **kwargs: Any) -> Any:
+        """django-tables2's own, configured by our RequestConfig (page and size bounded)."""
+        table = self.get_table_class()(data=self.get_table_data(), **kwargs)
+        return RequestConfig(self.request, paginate=self.get_table_pagination(table)).configure(
+            table
+        )
+
+    def paginate_queryset(self, queryset: Any, page_size: int) -> tuple:
+        """No pagination of Django's own: the table pages the rows (bounded, see
+        RequestConfig); Django's would count them again and answer ?page=-1 with a 404."""
+        return None, None, queryset, False
+
     def get_paginate_by(self, table_data: Any) -> int:
         try:
             size = int(self.request.GET.get("per_page", self.paginate_by))
@@ -124,6 +134,21 @@ class ObjectListView(LoginRequiredMixin, ExportMixin, SingleTableMixin, FilterVi
                 self.layout_key if layout.may_import(self.request.user) else None
             )
         return context
+
+
+def object_in_scope(
+    queryset: models.QuerySet, user: Any, action: str = "view", perm: str = "", **lookup: Any
+) -> Any:
+    """The object for an action, found within the user's scope first: outside it the object
+    does not exist for them (404), so no answer tells that it is there. Inside the scope, a
+    missing permission (`perm`, or `action` on the object) is 403."""
+    model = queryset.model
+    obj = get_object_or_404(queryset.filter(model.scope_q(user.scope)), **lookup)
+    if perm and not user.has_perm(perm):
+        raise PermissionDenied
+    if not queryset.restrict(user, action).filter(pk=obj.pk).exists():
+        raise PermissionDenied
+    return obj
 
 
 def layout_export(

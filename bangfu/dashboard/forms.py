@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.campaigns.models import Campaign
-from bangfu.core.forms import BootstrapMixin, SearchWidget
+from bangfu.core.forms import BootstrapMixin, SearchWidget, fits_integer
 from bangfu.core.scope import CODE_PREFIX_LENGTH
 from bangfu.dashboard.figures import FigureSlice
 from bangfu.geo.choices import Level
@@ -105,7 +105,7 @@ class FigureSliceForm(BootstrapMixin, forms.Form):
         own_branch = self.user is not None and self.user.scope.branch_id
         if not own_branch:
             branches = self.fields["branch"].queryset
-            chosen = unit and str(unit).isdigit()
+            chosen = unit and str(unit).isdigit() and fits_integer(unit)
             self.fields["branch"].queryset = (
                 branches.filter(unit_id=unit) if chosen else branches.none()
             )

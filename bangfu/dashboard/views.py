@@ -11,12 +11,10 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
-from django_tables2 import RequestConfig
 from django_tables2.export.views import ExportMixin
 from django_tables2.views import SingleTableMixin
 
-from bangfu.core.tables import export_table
-from bangfu.core.views import PAGE_SIZES
+from bangfu.core.tables import PAGE_SIZES, RequestConfig, export_table
 from bangfu.dashboard.drilldown import table_for
 from bangfu.dashboard.figures import (
     BY_KEY,

@@ -1746,8 +1746,6 @@ class _Builder:
             ("member", Role.MEMBER, {"member": member}, f"{member.name} ({b.branch.name})"),
             ("viewer", Role.VIEWER, {"region_id": regions[BIJIE]}, "毕节市"),
         ]
-        # One hash for all six: hashing is deliberately slow and the password is public anyway.
-        password = make_password(DEMO_PASSWORD)
         made = []
         for username, role, scope, label in specs:
             user = User.objects.filter(username=username).first() or User(username=username)
@@ -1755,7 +1753,7 @@ class _Builder:
             user.unit = user.branch = user.member = user.region = None
             for attr, value in scope.items():
                 setattr(user, attr, value)
-            user.password = password
+            user.password = make_password(DEMO_PASSWORD)  # each its own salt, as any login
             user.is_active = True
             user.is_staff = role == Role.OFFICE  # the office manages accounts in the admin
             user.first_name = {"office": "工委管理员"}.get(username, "")

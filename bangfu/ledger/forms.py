@@ -64,7 +64,7 @@ class PhotosField(forms.FileField):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault(
-            "widget", MultipleFileInput(attrs={"accept": "image/*", "multiple": True})
+            "widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png", "multiple": True})
         )
         super().__init__(**kwargs)
 

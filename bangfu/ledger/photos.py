@@ -13,9 +13,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from bangfu.core.uploads import open_image
 from bangfu.ledger.models import Activity, ActivityPhoto
 
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP"}
+ACCEPTED_FORMATS = {"JPEG", "PNG"}  # what the form and its messages say
 FULL_SIZE = 2048
 THUMBNAIL_SIZE = 320
 
@@ -39,21 +40,21 @@ def check_photo(upload: UploadedFile) -> Image.Image:
                 limit=round(max_bytes() / 1048576, 1),
             )
         )
+    unreadable = _("“{name}”不是可以识别的图片,请上传JPEG或PNG照片。").format(name=name)
     try:
-        upload.seek(0)
-        probe = Image.open(upload)
+        # The header alone first: format and declared pixel count, nothing decoded yet.
+        probe = open_image(upload, name)
+        if probe.format not in ACCEPTED_FORMATS:
+            raise ValidationError(
+                _("“{name}”是{fmt}格式,请上传JPEG或PNG照片。").format(name=name, fmt=probe.format)
+            )
         probe.verify()  # reads the whole file; catches truncated and fake images
-        upload.seek(0)
-        image = Image.open(upload)
+        image = open_image(upload, name)
+        if image.format == "JPEG":
+            image.draft("RGB", (FULL_SIZE, FULL_SIZE))  # decoded at the size it is kept at
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError(
-            _("“{name}”不是可以识别的图片,请上传JPEG或PNG照片。").format(name=name)
-        ) from None
-    if image.format not in ACCEPTED_FORMATS:
-        raise ValidationError(
-            _("“{name}”是{fmt}格式,请上传JPEG或PNG照片。").format(name=name, fmt=image.format)
-        )
+        raise ValidationError(unreadable) from None
     return image
 
 

@@ -241,7 +241,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         .order_by("date", "pk")
     )
     filterset = ActivityFilterSet(request.GET or None, queryset=queryset, request=request)
-    from django_tables2 import RequestConfig
+    from bangfu.core.tables import RequestConfig
 
     table = ReviewTable(filterset.qs)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)

@@ -253,6 +253,11 @@ def test_demo_logins_have_their_role_and_scope() -> None:
     ]
     for username in ("office", "unit", "branch", "village", "member", "viewer"):
         assert authenticate(username=username, password=DEMO_PASSWORD) is not None
+    # Each login has its own salt: the same public password, six different hashes.
+    hashes = [
+        u.password for u in User.objects.filter(username__in=[d.username for d in scenario.users])
+    ]
+    assert len(hashes) == 6 and len(set(hashes)) == 6
     users = {u.username: u for u in User.objects.all()}
     assert users["office"].scope.everything
     assert users["unit"].unit.short_name == "省总工会"
