@@ -90,6 +90,18 @@ class CodeListField(KeyListField):
     pass
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": "yyyy-mm-dd;无个人信息权限的用户只看到年份(1970-**-**)。",
+        "example": "1970-**-**",
+    }
+)
+class PersonalDateField(serializers.DateField):
+    """A date that is personal data (a birth date): masked to its year for a user without the
+    right, so the schema says a string, not a date."""
+
+
 class ModelResourceSerializer(serializers.ModelSerializer):
     """Base of every resource's serializer (see `resource_serializer`)."""
 
@@ -172,6 +184,13 @@ def resource_serializer(
             continue
         read_only = name not in write_fields
         if not field.is_relation:
+            if name in getattr(model, "personal_fields", ()) and isinstance(
+                field, models.DateField
+            ):
+                attrs[name] = PersonalDateField(
+                    read_only=read_only, allow_null=bool(field.null), required=False
+                )
+                continue
             if read_only and field.choices and getattr(field, "blank", False):
                 # DRF drops allow_blank from read-only fields, so the schema's enum would
                 # refuse the "" a blank choice (a hand-scored indicator's measure) holds.
