@@ -699,7 +699,7 @@ def solve_branches(
             seconds=time.perf_counter() - started,
         )
     lp = _branch_lp(inp, cand, weights)
-    rounds, proven = 0, k is None
+    rounds, proven, pricing = 0, k is None, None
     if prove and not proven:
         unit_km = _unit_km(inp)
         pricing = _pricing_engine()(inp, weights, lp)
@@ -730,7 +730,12 @@ def solve_branches(
     # the LP (simplex) is exact and far faster than branch-and-bound; the MIP is the fallback
     # should a solution ever come back fractional.
     remaining = max(1.0, time_limit - (time.perf_counter() - started))
-    res = _priced_solution(pricing) if proven and k is not None else None
+    res = None
+    if pricing is not None and rounds:
+        # Proven: the last priced LP is the answer. Out of time: one more warm-started solve
+        # over the candidates gathered so far is far cheaper than solving them afresh.
+        if proven or pricing.duals(remaining) is not None:
+            res = _priced_solution(pricing)
     if res is None:
         res = milp(
             c,

@@ -368,3 +368,27 @@ def test_pricing_the_pairs_left_out_proves_the_optimum_over_every_pair(
     # Out of time for pricing: the candidates' optimum, not claimed to be the overall one.
     hurried = solve_branches(_spread_case(1), W, k=2, k_units=1, time_limit=0.0)
     assert hurried.pricing_rounds == 0 and not hurried.proven_over_all_pairs
+
+
+def test_pricing_out_of_time_answers_with_the_candidates_gathered(monkeypatch: Any) -> None:
+    """A round of pricing, then the time is up: the answer is the optimum over the candidates
+    gathered so far (one more warm-started solve), not claimed to be the overall optimum."""
+    import time
+
+    from bangfu.campaigns import solver
+
+    price = solver._price_excluded
+
+    def slow(*args: Any, **kwargs: Any) -> np.ndarray:
+        found = price(*args, **kwargs)
+        time.sleep(1.1)  # past the pricing budget (half of time_limit=2)
+        return found
+
+    monkeypatch.setattr(solver, "_price_excluded", slow)
+    inp = _spread_case(1)
+    hurried = solve_branches(inp, W, k=2, k_units=1, time_limit=2.0)
+    assert hurried.status == "optimal" and hurried.pricing_rounds == 1
+    assert not hurried.proven_over_all_pairs
+    everything = solve_branches(inp, W, k=None)
+    assert hurried.objective >= everything.objective - 1e-6
+    assert len({p.left_id for p in hurried.pairs}) <= len(inp.branches)
