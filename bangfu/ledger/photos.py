@@ -118,15 +118,15 @@ def _sweep_kept() -> None:
     from django.utils import timezone
 
     limit = timezone.now() - datetime.timedelta(seconds=KEPT_MAX_AGE)
-    try:
-        if not default_storage.exists("ledger/pending"):
-            return
-        for name in default_storage.listdir("ledger/pending")[1]:
-            path = f"ledger/pending/{name}"
+    if not default_storage.exists("ledger/pending"):
+        return
+    for name in default_storage.listdir("ledger/pending")[1]:
+        path = f"ledger/pending/{name}"
+        try:
             if default_storage.get_modified_time(path) < limit:
                 default_storage.delete(path)
-    except (NotImplementedError, OSError):
-        return
+        except FileNotFoundError:
+            continue  # picked up or swept by a request running at the same moment
 
 
 def kept_photos(user: object, tokens: Sequence[str]) -> list[tuple[str, UploadedFile]]:
