@@ -57,8 +57,7 @@ def claim_outlook(
             branch=branch,
             village__in=[v.pk for v in villages],
         )
-        .exclude(state=PairingState.REJECTED)
-        .filter(Q(end__isnull=True) | Q(end__gte=on))
+        .holding_slots(on)
         .values_list("village_id", flat=True)
     )
     probe = next((v for v in villages if v.pk not in paired), None)

@@ -111,6 +111,14 @@ class PairingQuerySet(RestrictedQuerySet):
             qs = qs.filter(Q(end__isnull=True) | Q(end__gte=first))
         return qs
 
+    def holding_slots(self, on: datetime.date | None = None) -> PairingQuerySet:
+        """Claims waiting for approval and approved pairings (whose term reaches `on`, if
+        given): what takes up a village's and a branch's slots in the campaign's limits."""
+        qs = self.exclude(state=PairingState.REJECTED)
+        if on is not None:
+            qs = qs.filter(Q(end__isnull=True) | Q(end__gte=on))
+        return qs
+
 
 class Pairing(InVillage, BaseModel):
     """One pairing of the five kinds: a branch or one of its members with a village or household."""

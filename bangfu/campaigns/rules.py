@@ -122,7 +122,7 @@ def limit_problems(pairings: Sequence[Pairing]) -> list[Problem]:
             Q(village_id__in={p.village_id for p in judged})
             | Q(branch_id__in={p.branch_id for p in judged})
         )
-        .exclude(state=PairingState.REJECTED)
+        .holding_slots()
         .values_list("pk", "campaign_id", "kind", "branch_id", "village_id", "start", "end")
     )
     terms = [row for row in stored if row[0] not in given]

@@ -205,13 +205,11 @@ def open_villages(campaign: Campaign, on: datetime.date | None = None) -> QueryS
     poor = VillageYear.objects.filter(year=campaign.year, is_poor=True)
     if poor.exists():
         villages = villages.filter(pk__in=poor.values("village_id"))
-    in_force = (
-        Q(pairings__campaign=campaign, pairings__kind=PairingKind.BRANCH_VILLAGE)
-        & Q(pairings__state__in=[PairingState.PENDING, PairingState.APPROVED])
-        & (Q(pairings__end__isnull=True) | Q(pairings__end__gte=on))
-    )
+    holding = Pairing.objects.filter(
+        campaign=campaign, kind=PairingKind.BRANCH_VILLAGE
+    ).holding_slots(on)
     return (
-        villages.annotate(taken=Count("pairings", filter=in_force))
+        villages.annotate(taken=Count("pairings", filter=Q(pairings__in=holding)))
         .filter(taken__lt=campaign.max_branches_per_village)
         .select_related("parent__parent")
         .order_by("code")
